@@ -1,0 +1,127 @@
+package org.ckaatlas.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Paths;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.ckaatlas.job.CkaJob;
+import org.ckaatlas.job.RunConfig;
+import org.ckaatlas.job.RunSummary;
+import org.ckaatlas.job.SparkSessions;
+import org.ckaatlas.job.UsageException;
+import org.ckaatlas.model.ModelSpec;
+import org.ckaatlas.render.RunReport;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cka-atlas run}: one analysis of a data set, end to end. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Runs the model over every image of DATA on Spark and writes the CKA tables under OUT.")
+final class RunCommand implements Callable<Integer> {
+    private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("'run-'yyyyMMdd'T'HHmmss'Z'");
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--data", required = true, description = "image folder, DATA/<label>/<image> (local path or file:, hdfs:, s3a: URI)")
+    String data;
+
+    @Option(names = "--out", required = true, description = "root of the result tables (local path or URI)")
+    String out;
+
+    @Option(names = "--model", defaultValue = "vgg11", converter = ModelSpecConverter.class,
+            description = "model: vgg11 or vgg11:seed=N (built-in VGG11, random init from the seed; default: ${DEFAULT-VALUE})")
+    ModelSpec model;
+
+    @Option(names = "--run-id", description = "partition value of this run in every table (default: run-<UTC time>)")
+    String runId;
+
+    @Option(names = "--batch-size", defaultValue = "" + RunConfig.DEFAULT_BATCH_SIZE,
+            description = "largest minibatch, at least 4; batch sizes differ by at most one (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--seed", defaultValue = "0", description = "shuffles images into batches; seeds the bootstrap (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--bootstrap", defaultValue = "" + RunConfig.DEFAULT_RESAMPLES,
+            description = "bootstrap resamples for the confidence intervals, 0 for none (default: ${DEFAULT-VALUE})")
+    int bootstrap;
+
+    @Option(names = "--master", description = "Spark master URL (default: the one spark-submit sets, else local[*])")
+    String master;
+
+    @Option(names = "--no-render", description = "write the tables only, no report")
+    boolean noRender;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        RunConfig config = config();
+        SparkSession spark = SparkSessions.create(master, "cka-atlas " + config.runId());
+        RunSummary summary;
+        try {
+            summary = CkaJob.run(spark, config);
+        } catch (UsageException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("run: run " + config.runId() + " failed: " + e.getMessage());
+            err.flush();
+            return CkaAtlas.EXIT_RUN_FAILED;
+        } finally {
+            spark.stop();
+        }
+        stdout.printf("run %s: %d images (%d failed) in %d batches (%d skipped), %.1f s%n", summary.runId(),
+                summary.imagesOk(), summary.imagesFailed(), summary.batches(), summary.batchesSkipped(), summary.seconds());
+        stdout.println("tables: " + config.out() + "/{runs,images,layers,hsic_batches,layer_cka}/run_id=" + config.runId());
+        if (!noRender) {
+            stdout.println("report: " + new RunReport(config.out(), config.runId()).render());
+        }
+        stdout.flush();
+        return CkaAtlas.EXIT_OK;
+    }
+
+    /** Checks every flag before Spark starts, so bad input costs nothing and writes nothing. */
+    private RunConfig config() throws IOException {
+        String dataUri = absolute(data);
+        Path dataPath = new Path(dataUri);
+        FileSystem fs = dataPath.getFileSystem(new Configuration());
+        if (!fs.exists(dataPath) || !fs.getFileStatus(dataPath).isDirectory()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--data " + data + ": no such folder");
+        }
+        String id = runId != null ? runId : ZonedDateTime.now(ZoneOffset.UTC).format(RUN_ID);
+        try {
+            return new RunConfig(dataUri, absolute(out), id, model, batchSize, seed, bootstrap, 224);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** Local paths become absolute file: URIs, so executors in other folders find them too. */
+    static String absolute(String location) {
+        if (location.matches("[a-zA-Z][a-zA-Z0-9+.-]+:.*")) {
+            return location;
+        }
+        String path = Paths.get(location).toAbsolutePath().normalize().toString();
+        return "file://" + path;
+    }
+
+    static final class ModelSpecConverter implements CommandLine.ITypeConverter<ModelSpec> {
+        @Override
+        public ModelSpec convert(String value) {
+            try {
+                return ModelSpec.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package org.ckaatlas.data;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+
+/**
+ * Lists an ImageNet-style folder, {@code root/<label>/.../<image>}, through Hadoop's FileSystem API.
+ * Image extensions match case-insensitively; hidden files and folders ('.' or '_' prefix) are skipped;
+ * files directly under the root have no label and are skipped.
+ */
+public final class ImageListing {
+    public static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif");
+
+    private ImageListing() {}
+
+    /** Images under {@code root}, sorted by image_id. @throws IOException when root is not a folder */
+    public static List<ImageRef> list(String root, Configuration conf) throws IOException {
+        Path rootPath = new Path(root);
+        FileSystem fs = rootPath.getFileSystem(conf);
+        FileStatus rootStatus = fs.getFileStatus(rootPath);
+        if (!rootStatus.isDirectory()) {
+            throw new IOException(root + " is not a folder");
+        }
+        String prefix = rootStatus.getPath().toUri().getPath();
+        prefix = prefix.endsWith("/") ? prefix : prefix + "/";
+        List<ImageRef> images = new ArrayList<>();
+        RemoteIterator<LocatedFileStatus> files = fs.listFiles(rootStatus.getPath(), true);
+        while (files.hasNext()) {
+            Path path = files.next().getPath();
+            String relative = path.toUri().getPath().substring(prefix.length());
+            String[] parts = relative.split("/");
+            if (parts.length < 2 || isHidden(parts) || !isImageName(parts[parts.length - 1])) {
+                continue;
+            }
+            images.add(new ImageRef(relative, parts[0], path.toUri().toString()));
+        }
+        images.sort(Comparator.comparing(ImageRef::imageId));
+        return images;
+    }
+
+    static boolean isImageName(String name) {
+        int dot = name.lastIndexOf('.');
+        return dot > 0 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
+    }
+
+    private static boolean isHidden(String[] parts) {
+        for (String p : parts) {
+            if (p.startsWith(".") || p.startsWith("_")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

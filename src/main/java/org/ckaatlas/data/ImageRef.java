@@ -1,0 +1,12 @@
+package org.ckaatlas.data;
+
+import java.io.Serializable;
+
+/**
+ * One listed image file.
+ *
+ * @param imageId path under the data root, '/'-separated (the key in every table)
+ * @param label the first folder level under the root
+ * @param uri the file's full URI, for reading it on an executor
+ */
+public record ImageRef(String imageId, String label, String uri) implements Serializable {}

@@ -1,0 +1,108 @@
+package org.ckaatlas.job;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.ckaatlas.cka.Grams;
+import org.ckaatlas.cka.Hsic;
+import org.ckaatlas.data.BatchPlan;
+import org.ckaatlas.data.ImageDecoder;
+import org.ckaatlas.data.ImageRef;
+import org.ckaatlas.data.Preprocessing;
+import org.ckaatlas.model.ModelCache;
+import org.ckaatlas.model.ModelSpec;
+import org.ckaatlas.model.TappedNetwork;
+
+/**
+ * One Spark task: whole batches in, one small {@link BatchResult} per batch out. Per batch: read and
+ * decode each file (a file that fails is recorded, not fatal), one forward pass, and per layer the
+ * Gram on the device; only the Grams (n x n) reach the host, where the HSIC of every layer pair is
+ * taken in float64. All native memory of a batch is freed when the batch ends.
+ */
+final class BatchProcessor implements FlatMapFunction<Iterator<BatchPlan.Batch>, BatchResult> {
+    private static final long serialVersionUID = 1L;
+
+    private final ModelSpec model;
+    private final Preprocessing preprocessing;
+    private final HadoopConf hadoop;
+    private final int tasksPerExecutor;
+
+    BatchProcessor(ModelSpec model, Preprocessing preprocessing, HadoopConf hadoop, int tasksPerExecutor) {
+        this.model = model;
+        this.preprocessing = preprocessing;
+        this.hadoop = hadoop;
+        this.tasksPerExecutor = tasksPerExecutor;
+    }
+
+    @Override
+    public Iterator<BatchResult> call(Iterator<BatchPlan.Batch> batches) {
+        TorchThreads.configure(tasksPerExecutor);
+        TappedNetwork network = ModelCache.get(model, Engine.getInstance().defaultDevice(), preprocessing.size());
+        List<BatchResult> results = new ArrayList<>();
+        while (batches.hasNext()) {
+            results.add(process(network, batches.next()));
+        }
+        return results.iterator();
+    }
+
+    private BatchResult process(TappedNetwork network, BatchPlan.Batch batch) {
+        int size = preprocessing.size();
+        FloatBuffer input = FloatBuffer.allocate(batch.images().size() * 3 * size * size);
+        List<ImageOutcome> outcomes = new ArrayList<>();
+        int n = 0;
+        for (ImageRef ref : batch.images()) {
+            try {
+                BufferedImage image = ImageDecoder.decode(readAll(ref.uri()));
+                input.put(preprocessing.apply(image));
+                outcomes.add(ImageOutcome.ok(ref.imageId(), ref.label(), batch.index(), image.getWidth(), image.getHeight()));
+                n++;
+            } catch (IOException | RuntimeException e) {
+                outcomes.add(ImageOutcome.failed(ref.imageId(), ref.label(), batch.index(), describe(e)));
+            }
+        }
+        if (n < Hsic.MIN_UNBIASED_N) {
+            return new BatchResult(batch.index(), n, outcomes, null, executor(network));
+        }
+        double[][] grams = new double[network.layers().size()][];
+        try (NDManager manager = NDManager.newBaseManager(network.device(), "PyTorch")) {
+            input.flip();
+            NDArray images = manager.create(input, new Shape(n, 3, size, size));
+            network.forward(images, (layer, output) -> {
+                try (NDArray gram = Grams.linear(output); NDArray gram64 = gram.toType(DataType.FLOAT64, false)) {
+                    grams[layer] = gram64.toDoubleArray();
+                }
+            });
+        }
+        return new BatchResult(batch.index(), n, outcomes, Hsic.unbiasedMatrix(grams, n), executor(network));
+    }
+
+    private byte[] readAll(String uri) throws IOException {
+        Path path = new Path(uri);
+        try (InputStream in = path.getFileSystem(hadoop.get()).open(path)) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static String describe(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private static BatchResult.Executor executor(TappedNetwork network) {
+        SparkEnv env = SparkEnv.get();
+        return new BatchResult.Executor(env == null ? "driver" : env.executorId(), ProcessHandle.current().pid(),
+                network.device().toString(), ModelCache.loads(),
+                Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+    }
+}

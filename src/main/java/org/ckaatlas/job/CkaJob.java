@@ -1,0 +1,144 @@
+package org.ckaatlas.job;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.ckaatlas.cka.CkaMatrix;
+import org.ckaatlas.cka.MinibatchHsic;
+import org.ckaatlas.data.BatchPlan;
+import org.ckaatlas.data.ImageListing;
+import org.ckaatlas.data.ImageRef;
+import org.ckaatlas.data.Preprocessing;
+import org.ckaatlas.model.LayerInfo;
+import org.ckaatlas.model.Vgg11;
+import org.ckaatlas.results.Table;
+
+/**
+ * One run, in the order of DESIGN.md's data flow: list images, fix the batches, process whole batches
+ * on the executors, sum HSIC over batches on the driver, publish every table at once.
+ */
+public final class CkaJob {
+    private static final Gson JSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+
+    private CkaJob() {}
+
+    /**
+     * @throws UsageException when the run cannot start as configured; nothing is written then
+     * @throws IOException when the output cannot be written; the run is recorded as failed where possible
+     */
+    public static RunSummary run(SparkSession spark, RunConfig config) throws IOException {
+        Instant started = Instant.now();
+        BatchPlan plan = planBatches(config, spark.sparkContext().hadoopConfiguration());
+        RunPublisher publisher = new RunPublisher(spark, config.out(), config.runId());
+        publisher.begin(ResultRows.run("running", started, null, json(config), models(config, null), 0, 0, 0, 0,
+                versions(spark, List.of()), null));
+        try {
+            List<BatchResult> results = processBatches(spark, plan, config);
+            MinibatchHsic hsic = results.stream()
+                    .filter(BatchResult::contributes)
+                    .map(r -> MinibatchHsic.ofBatch(r.batch(), r.n(), r.hsic()))
+                    .reduce(MinibatchHsic.empty(layers(config).size()), MinibatchHsic::merge);
+            long ok = results.stream().mapToLong(BatchResult::n).sum();
+            long failed = plan.imageCount() - ok;
+            int skipped = (int) results.stream().filter(r -> !r.contributes()).count();
+            if (hsic.batchCount() == 0) {
+                throw new IOException("no batch kept 4 decodable images (" + failed + " of " + plan.imageCount()
+                        + " images failed): nothing to compute");
+            }
+            CkaMatrix cka = hsic.cka(config.bootstrapResamples(), config.seed());
+
+            publisher.stage(Table.IMAGES, ResultRows.images(results));
+            publisher.stage(Table.LAYERS, ResultRows.layers(ResultRows.MODEL_A, layers(config)));
+            publisher.stage(Table.HSIC_BATCHES, ResultRows.hsicBatches(ResultRows.GLOBAL, ResultRows.MODEL_A, results));
+            publisher.stage(Table.LAYER_CKA, ResultRows.layerCka(ResultRows.GLOBAL, ResultRows.MODEL_A, cka));
+            Instant finished = Instant.now();
+            publisher.publish(List.of(Table.IMAGES, Table.LAYERS, Table.HSIC_BATCHES, Table.LAYER_CKA),
+                    ResultRows.run("succeeded", started, finished, json(config), models(config, results), ok, failed,
+                            hsic.batchCount(), skipped, versions(spark, results), null));
+            return new RunSummary(config.runId(), config.out(), ok, failed, hsic.batchCount(), skipped,
+                    Duration.between(started, finished).toMillis() / 1000.0);
+        } catch (IOException | RuntimeException e) {
+            publisher.fail(ResultRows.run("failed", started, Instant.now(), json(config), models(config, null), 0, 0,
+                    0, 0, versions(spark, List.of()), String.valueOf(e.getMessage())));
+            throw e;
+        }
+    }
+
+    /** Lists the images and cuts them into batches, on the driver, before anything is written. */
+    static BatchPlan planBatches(RunConfig config, Configuration hadoop) {
+        List<ImageRef> images;
+        try {
+            images = ImageListing.list(config.data(), hadoop);
+        } catch (FileNotFoundException e) {
+            throw new UsageException("--data " + config.data() + ": no such folder");
+        } catch (IOException e) {
+            throw new UsageException("--data " + config.data() + ": " + e.getMessage());
+        }
+        try {
+            return BatchPlan.of(images, config.batchSize(), config.seed());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--data " + config.data() + ": " + e.getMessage());
+        }
+    }
+
+    /** Executors process whole batches; only their small results come back, in batch order. */
+    private static List<BatchResult> processBatches(SparkSession spark, BatchPlan plan, RunConfig config) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int partitions = Math.min(plan.batches().size(), Math.max(1, jsc.defaultParallelism()));
+        BatchProcessor processor = new BatchProcessor(config.model(), new Preprocessing(config.imageSize()),
+                new HadoopConf(spark.sparkContext().hadoopConfiguration()), SparkSessions.tasksPerExecutor(spark));
+        List<BatchResult> results = new ArrayList<>(jsc.parallelize(plan.batches(), partitions)
+                .mapPartitions(processor)
+                .collect());
+        results.sort(Comparator.comparingInt(BatchResult::batch));
+        return results;
+    }
+
+    static List<LayerInfo> layers(RunConfig config) {
+        return Vgg11.layers(config.imageSize(), false);
+    }
+
+    private static String json(Object value) {
+        return JSON.toJson(value);
+    }
+
+    private static String models(RunConfig config, List<BatchResult> results) {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("spec", config.model().toString());
+        a.put("layers", layers(config).stream().map(LayerInfo::name).toArray());
+        return json(Map.of("a", a));
+    }
+
+    /** Software and machine, and per executor JVM: its device and how many models it built. */
+    private static String versions(SparkSession spark, List<BatchResult> results) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("cka_atlas", String.valueOf(CkaJob.class.getPackage().getImplementationVersion()));
+        v.put("java", System.getProperty("java.version"));
+        v.put("spark", spark.version());
+        v.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        v.put("driver_cores", Runtime.getRuntime().availableProcessors());
+        Map<String, Map<String, Object>> executors = new TreeMap<>();
+        for (BatchResult r : results) {
+            BatchResult.Executor e = r.executor();
+            Map<String, Object> entry = executors.computeIfAbsent(e.executorId() + "/" + e.pid(), k -> new LinkedHashMap<>());
+            entry.put("device", e.device());
+            entry.put("engine", e.engine());
+            entry.merge("model_loads", e.modelLoads(), (x, y) -> Math.max((Integer) x, (Integer) y));
+            entry.merge("batches", 1, (x, y) -> (Integer) x + (Integer) y);
+        }
+        v.put("executors", executors);
+        return json(v);
+    }
+}

@@ -1,0 +1,117 @@
+package org.ckaatlas.job;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.generic.GenericRecordBuilder;
+import org.ckaatlas.cka.CkaMatrix;
+import org.ckaatlas.model.LayerInfo;
+import org.ckaatlas.results.Table;
+
+/** The rows of each table, as Avro records of the table's schema. */
+final class ResultRows {
+    static final String GLOBAL = "global";
+    static final String MODEL_A = "a";
+
+    private ResultRows() {}
+
+    static GenericRecord run(String status, Instant started, Instant finished, String config, String models,
+            long imagesOk, long imagesFailed, int batches, int batchesSkipped, String versions, String error) {
+        return new GenericRecordBuilder(Table.RUNS.schema())
+                .set("status", status)
+                .set("started_at", started.toEpochMilli())
+                .set("finished_at", finished == null ? null : finished.toEpochMilli())
+                .set("config", config)
+                .set("models", models)
+                .set("images_ok", imagesOk)
+                .set("images_failed", imagesFailed)
+                .set("batches", batches)
+                .set("batches_skipped", batchesSkipped)
+                .set("versions", versions)
+                .set("error", error)
+                .build();
+    }
+
+    static List<GenericRecord> images(List<BatchResult> results) {
+        List<GenericRecord> rows = new ArrayList<>();
+        for (BatchResult result : results) {
+            for (ImageOutcome image : result.images()) {
+                GenericData.Record row = new GenericData.Record(Table.IMAGES.schema());
+                row.put("image_id", image.imageId());
+                row.put("label", image.label());
+                row.put("status", image.isOk() ? "ok" : "failed");
+                row.put("error", image.error());
+                row.put("batch", image.batch());
+                row.put("width", image.isOk() ? image.width() : null);
+                row.put("height", image.isOk() ? image.height() : null);
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+
+    static List<GenericRecord> layers(String model, List<LayerInfo> layers) {
+        List<GenericRecord> rows = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            LayerInfo layer = layers.get(i);
+            rows.add(new GenericRecordBuilder(Table.LAYERS.schema())
+                    .set("model", model)
+                    .set("layer", i)
+                    .set("name", layer.name())
+                    .set("tap", layer.tap())
+                    .set("channels", layer.channels())
+                    .set("height", layer.height())
+                    .set("width", layer.width())
+                    .build());
+        }
+        return rows;
+    }
+
+    static List<GenericRecord> hsicBatches(String scope, String model, List<BatchResult> results) {
+        List<GenericRecord> rows = new ArrayList<>();
+        for (BatchResult result : results) {
+            if (!result.contributes()) {
+                continue;
+            }
+            double[][] hsic = result.hsic();
+            for (int x = 0; x < hsic.length; x++) {
+                for (int y = 0; y < hsic.length; y++) {
+                    GenericData.Record row = new GenericData.Record(Table.HSIC_BATCHES.schema());
+                    row.put("scope", scope);
+                    row.put("batch", result.batch());
+                    row.put("n", result.n());
+                    row.put("model_x", model);
+                    row.put("layer_x", x);
+                    row.put("model_y", model);
+                    row.put("layer_y", y);
+                    row.put("hsic", hsic[x][y]);
+                    rows.add(row);
+                }
+            }
+        }
+        return rows;
+    }
+
+    static List<GenericRecord> layerCka(String scope, String model, CkaMatrix cka) {
+        List<GenericRecord> rows = new ArrayList<>();
+        for (int x = 0; x < cka.size(); x++) {
+            for (int y = 0; y < cka.size(); y++) {
+                GenericData.Record row = new GenericData.Record(Table.LAYER_CKA.schema());
+                row.put("scope", scope);
+                row.put("model_x", model);
+                row.put("layer_x", x);
+                row.put("model_y", model);
+                row.put("layer_y", y);
+                row.put("cka", cka.get(x, y));
+                row.put("ci_low", cka.hasInterval() ? cka.low(x, y) : null);
+                row.put("ci_high", cka.hasInterval() ? cka.high(x, y) : null);
+                row.put("batches", cka.batches());
+                row.put("images", cka.images());
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+}

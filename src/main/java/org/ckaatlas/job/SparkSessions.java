@@ -1,0 +1,44 @@
+package org.ckaatlas.job;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/** The one place a SparkSession is made, so every run and test gets the same settings. */
+public final class SparkSessions {
+    private SparkSessions() {}
+
+    /**
+     * @param master a master URL, or null to keep the one spark-submit set (local[*] when none is)
+     */
+    public static SparkSession create(String master, String appName) {
+        SparkConf conf = new SparkConf().setAppName(appName);
+        if (master != null) {
+            conf.setMaster(master);
+        } else if (!conf.contains("spark.master")) {
+            conf.setMaster("local[*]");
+        }
+        if (conf.get("spark.master").startsWith("local")) {
+            // one machine: stay on loopback, no web UI port
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+            conf.setIfMissing("spark.ui.enabled", "false");
+        }
+        conf.setIfMissing("spark.sql.shuffle.partitions", "4");
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    /** Concurrent tasks per executor JVM: what libtorch's threads are divided by. */
+    public static int tasksPerExecutor(SparkSession spark) {
+        SparkConf conf = spark.sparkContext().getConf();
+        String master = conf.get("spark.master");
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (master.startsWith("local-cluster")) {
+            return Integer.parseInt(master.replaceAll("local-cluster\\[\\s*\\d+\\s*,\\s*(\\d+)\\s*,.*", "$1"));
+        }
+        if (master.startsWith("local")) {
+            String slots = master.replaceAll("local\\[([^,\\]]+).*", "$1");
+            return master.equals("local") ? 1 : slots.equals("*") ? cores : Integer.parseInt(slots);
+        }
+        return Math.max(1, conf.getInt("spark.executor.cores", cores) / conf.getInt("spark.task.cpus", 1));
+    }
+}

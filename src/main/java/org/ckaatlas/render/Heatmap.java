@@ -1,0 +1,138 @@
+package org.ckaatlas.render;
+
+import java.awt.Color;
+import java.awt.Font;
+import java.io.File;
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.annotations.XYTextAnnotation;
+import org.jfree.chart.axis.AxisLocation;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.SymbolAxis;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYBlockRenderer;
+import org.jfree.chart.title.PaintScaleLegend;
+import org.jfree.chart.title.TextTitle;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.data.xy.DefaultXYZDataset;
+
+/**
+ * A labelled matrix heatmap: row names down the left (first row at the top), column names along the
+ * bottom, a colour bar with its scale, and each cell's value printed when the matrix is at most 16 x 16.
+ */
+public final class Heatmap {
+    static final int MAX_ANNOTATED = 16;
+
+    private final String title;
+    private final String subtitle;
+    private final List<String> rows;
+    private final List<String> columns;
+    private final double[][] values;
+    private String rowAxis = "";
+    private String columnAxis = "";
+
+    /** @param values values[row][column]; NaN cells are drawn grey and printed as "n/a" */
+    public Heatmap(String title, String subtitle, List<String> rows, List<String> columns, double[][] values) {
+        this.title = title;
+        this.subtitle = subtitle;
+        this.rows = rows;
+        this.columns = columns;
+        this.values = values;
+    }
+
+    public Heatmap axisLabels(String rowAxis, String columnAxis) {
+        this.rowAxis = rowAxis;
+        this.columnAxis = columnAxis;
+        return this;
+    }
+
+    /** The colour scale: [min(0, smallest value), 1], CKA's natural range. */
+    Viridis scale() {
+        double min = 0;
+        for (double[] row : values) {
+            for (double v : row) {
+                if (!Double.isNaN(v)) {
+                    min = Math.min(min, v);
+                }
+            }
+        }
+        return new Viridis(min, 1);
+    }
+
+    public void writePng(File file, int width, int height) throws IOException {
+        ChartUtils.saveChartAsPNG(file, chart(), width, height);
+    }
+
+    JFreeChart chart() {
+        DefaultXYZDataset data = new DefaultXYZDataset();
+        int n = rows.size() * columns.size();
+        double[] xs = new double[n];
+        double[] ys = new double[n];
+        double[] zs = new double[n];
+        int k = 0;
+        for (int r = 0; r < rows.size(); r++) {
+            for (int c = 0; c < columns.size(); c++, k++) {
+                xs[k] = c;
+                ys[k] = r;
+                zs[k] = values[r][c];
+            }
+        }
+        data.addSeries("values", new double[][] {xs, ys, zs});
+
+        Viridis scale = scale();
+        XYBlockRenderer renderer = new XYBlockRenderer();
+        renderer.setPaintScale(scale);
+        renderer.setDefaultToolTipGenerator(null);
+
+        SymbolAxis x = new SymbolAxis(columnAxis, columns.toArray(new String[0]));
+        x.setGridBandsVisible(false);
+        x.setVerticalTickLabels(columns.size() > 8);
+        SymbolAxis y = new SymbolAxis(rowAxis, rows.toArray(new String[0]));
+        y.setGridBandsVisible(false);
+        y.setInverted(true); // first row at the top, as a matrix is read
+        x.setRange(-0.5, columns.size() - 0.5);
+        y.setRange(-0.5, rows.size() - 0.5);
+
+        XYPlot plot = new XYPlot(data, x, y, renderer);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinesVisible(false);
+        plot.setRangeGridlinesVisible(false);
+        plot.setAxisOffset(RectangleInsets.ZERO_INSETS);
+        plot.setOutlineVisible(false);
+        if (rows.size() <= MAX_ANNOTATED && columns.size() <= MAX_ANNOTATED) {
+            Font font = new Font(Font.SANS_SERIF, Font.PLAIN, rows.size() > 10 ? 10 : 12);
+            for (int r = 0; r < rows.size(); r++) {
+                for (int c = 0; c < columns.size(); c++) {
+                    double v = values[r][c];
+                    XYTextAnnotation label = new XYTextAnnotation(
+                            Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.2f", v), c, r);
+                    label.setFont(font);
+                    label.setPaint(luminance(scale.colour(v)) > 0.5 ? Color.BLACK : Color.WHITE);
+                    plot.addAnnotation(label);
+                }
+            }
+        }
+
+        JFreeChart chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 15), plot, false);
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.addSubtitle(new TextTitle(subtitle, new Font(Font.SANS_SERIF, Font.PLAIN, 11)));
+        NumberAxis barAxis = new NumberAxis("CKA");
+        barAxis.setRange(scale.getLowerBound(), scale.getUpperBound());
+        PaintScaleLegend bar = new PaintScaleLegend(scale, barAxis);
+        bar.setPosition(RectangleEdge.RIGHT);
+        bar.setAxisLocation(AxisLocation.TOP_OR_RIGHT);
+        bar.setMargin(new RectangleInsets(10, 10, 10, 10));
+        bar.setStripWidth(14);
+        bar.setSubdivisionCount(256);
+        chart.addSubtitle(bar);
+        return chart;
+    }
+
+    private static double luminance(Color c) {
+        return (0.2126 * c.getRed() + 0.7152 * c.getGreen() + 0.0722 * c.getBlue()) / 255;
+    }
+}

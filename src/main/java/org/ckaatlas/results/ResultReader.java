@@ -1,0 +1,59 @@
+package org.ckaatlas.results;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.avro.AvroParquetReader;
+import org.apache.parquet.avro.AvroReadSupport;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+
+/** Reads one run's rows of a table with parquet-avro, through the table's own Avro schema. */
+public final class ResultReader {
+    private final String out;
+    private final Configuration conf;
+
+    public ResultReader(String out, Configuration conf) {
+        this.out = out;
+        this.conf = new Configuration(conf);
+    }
+
+    /** Whether the run has rows of this table. */
+    public boolean exists(Table table, String runId) throws IOException {
+        Path dir = new Path(table.partitionPath(out, runId));
+        return dir.getFileSystem(conf).exists(dir);
+    }
+
+    /** @throws FileNotFoundException when the run has no such table */
+    public List<GenericRecord> read(Table table, String runId) throws IOException {
+        Path dir = new Path(table.partitionPath(out, runId));
+        FileSystem fs = dir.getFileSystem(conf);
+        if (!fs.exists(dir)) {
+            throw new FileNotFoundException("no " + table.dirName() + " for run " + runId + " under " + out);
+        }
+        FileStatus[] files = fs.listStatus(dir, p -> p.getName().endsWith(".parquet"));
+        Arrays.sort(files);
+        Configuration readConf = new Configuration(conf);
+        AvroReadSupport.setAvroReadSchema(readConf, table.schema());
+        AvroReadSupport.setRequestedProjection(readConf, table.schema());
+        List<GenericRecord> rows = new ArrayList<>();
+        for (FileStatus file : files) {
+            try (ParquetReader<GenericRecord> reader = AvroParquetReader
+                    .<GenericRecord>builder(HadoopInputFile.fromPath(file.getPath(), readConf))
+                    .withConf(readConf)
+                    .build()) {
+                for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
+                    rows.add(r);
+                }
+            }
+        }
+        return rows;
+    }
+}
