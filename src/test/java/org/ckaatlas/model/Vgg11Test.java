@@ -1,0 +1,99 @@
+package org.ckaatlas.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.ckaatlas.cka.Grams;
+import org.junit.jupiter.api.Test;
+
+class Vgg11Test {
+    private static final int SIZE = 32;
+
+    /** Runs two fixed images through the network; returns each layer's outputs and Grams as float arrays. */
+    private static List<float[]> run(TappedNetwork network, List<float[]> grams) {
+        List<float[]> outputs = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            NDArray images = manager.create(fixedInput(), new Shape(4, 3, SIZE, SIZE));
+            network.forward(images, (layer, output) -> {
+                LayerInfo info = network.layers().get(layer);
+                assertEquals(new Shape(4, info.channels(), info.height(), info.width()), output.getShape(), info.name());
+                outputs.add(output.toFloatArray());
+                try (NDArray g = Grams.linear(output)) {
+                    grams.add(g.toFloatArray());
+                }
+            });
+        }
+        return outputs;
+    }
+
+    private static float[] fixedInput() {
+        java.util.Random random = new java.util.Random(5);
+        float[] x = new float[4 * 3 * SIZE * SIZE];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        return x;
+    }
+
+    @Test
+    void eightConvLayersWithVgg11ShapesPreReluAndSeeded() {
+        List<LayerInfo> layers = Vgg11.layers(224, false);
+        assertEquals(8, layers.size());
+        assertEquals(List.of(64, 128, 256, 256, 512, 512, 512, 512), layers.stream().map(LayerInfo::channels).toList());
+        assertEquals(List.of(224, 112, 56, 56, 28, 28, 14, 14), layers.stream().map(LayerInfo::height).toList());
+        assertEquals("conv1", layers.get(0).name());
+
+        TappedNetwork a = ModelCache.get(new ModelSpec("vgg11", 1), Device.cpu(), SIZE);
+        TappedNetwork again = ModelCache.get(new ModelSpec("vgg11", 1), Device.cpu(), SIZE);
+        assertSame(a, again, "one model per JVM, spec and device");
+        TappedNetwork b = ModelCache.get(new ModelSpec("vgg11", 2), Device.cpu(), SIZE);
+
+        List<float[]> gramsA = new ArrayList<>();
+        List<float[]> outA = run(a, gramsA);
+        List<float[]> outA2 = run(a, new ArrayList<>());
+        List<float[]> outB = run(b, new ArrayList<>());
+        assertEquals(8, outA.size());
+        for (int i = 0; i < 8; i++) {
+            assertArrayEquals(outA.get(i), outA2.get(i), "layer " + i + " is deterministic");
+            assertFalse(Arrays.equals(outA.get(i), outB.get(i)), "another seed, other weights: layer " + i);
+            float min = Float.MAX_VALUE;
+            for (float v : outA.get(i)) {
+                min = Math.min(min, v);
+            }
+            assertTrue(min < 0, "the default tap is the conv output before ReLU, so it has negatives: layer " + i);
+        }
+        // the Gram is X X^T of the flattened outputs
+        float[] x = outA.get(7);
+        int d = x.length / 4;
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < 4; j++) {
+                double s = 0;
+                for (int k = 0; k < d; k++) {
+                    s += (double) x[i * d + k] * x[j * d + k];
+                }
+                assertEquals(s, gramsA.get(7)[i * 4 + j], 1e-4 * Math.abs(s) + 1e-6);
+            }
+        }
+    }
+
+    @Test
+    void specsParseOrNameTheValidForms() {
+        assertEquals(new ModelSpec("vgg11", 0), ModelSpec.parse("vgg11"));
+        assertEquals(new ModelSpec("vgg11", 7), ModelSpec.parse("VGG11:seed=7"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelSpec.parse("resnet9000"));
+        assertTrue(e.getMessage().contains("vgg11"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ModelSpec.parse("vgg11:seed=x"));
+        assertThrows(IllegalArgumentException.class, () -> ModelSpec.parse("vgg11:depth=3"));
+    }
+}
