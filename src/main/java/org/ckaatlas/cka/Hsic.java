@@ -61,16 +61,28 @@ public final class Hsic {
      */
     public static double[][] unbiasedMatrix(double[][] grams, int n) {
         requireUnbiasedSize(n);
-        int m = grams.length;
-        double[][] centred = new double[m][];
-        for (int i = 0; i < m; i++) {
+        double[][] centred = new double[grams.length][];
+        for (int i = 0; i < grams.length; i++) {
             centred[i] = uCentre(grams[i], n);
         }
-        double scale = 1.0 / ((double) n * (n - 3));
-        try (INDArray u = Nd4j.create(centred); INDArray prod = u.mmul(u.transpose())) {
+        return scaledInnerProducts(centred, 1.0 / ((double) n * (n - 3)));
+    }
+
+    /** Biased HSIC of every pair of the given Grams of one batch, from one GEMM over the centred Grams. */
+    public static double[][] biasedMatrix(double[][] grams, int n) {
+        double[][] centred = new double[grams.length][];
+        for (int i = 0; i < grams.length; i++) {
+            centred[i] = centre(grams[i], n);
+        }
+        return scaledInnerProducts(centred, 1.0 / ((double) (n - 1) * (n - 1)));
+    }
+
+    /** scale x <v_i, v_j> for all pairs of rows: one (m x n^2) by (n^2 x m) float64 GEMM. */
+    private static double[][] scaledInnerProducts(double[][] rows, double scale) {
+        try (INDArray u = Nd4j.create(rows); INDArray prod = u.mmul(u.transpose())) {
             double[][] out = prod.castTo(DataType.DOUBLE).toDoubleMatrix();
             for (double[] row : out) {
-                for (int j = 0; j < m; j++) {
+                for (int j = 0; j < row.length; j++) {
                     row[j] *= scale;
                 }
             }

@@ -11,6 +11,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
+import org.ckaatlas.cka.Estimator;
+import org.ckaatlas.cka.Kernel;
 import org.ckaatlas.job.CkaJob;
 import org.ckaatlas.job.RunConfig;
 import org.ckaatlas.job.RunSummary;
@@ -54,6 +56,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", defaultValue = "" + RunConfig.DEFAULT_RESAMPLES,
             description = "bootstrap resamples for the confidence intervals, 0 for none (default: ${DEFAULT-VALUE})")
     int bootstrap;
+
+    @Option(names = "--kernel", defaultValue = "linear", converter = KernelConverter.class,
+            description = "linear, or rbf[:F]: RBF with bandwidth F x the batch's median distance (Kornblith et al. 2019; default F=1) (default: ${DEFAULT-VALUE})")
+    Kernel kernel;
+
+    @Option(names = "--estimator", defaultValue = "unbiased", converter = EstimatorConverter.class,
+            description = "unbiased (minibatch CKA, Nguyen et al. 2021), or biased: the original 2019 CKA, reported beside the unbiased one (default: ${DEFAULT-VALUE})")
+    Estimator estimator;
 
     @Option(names = "--master", description = "Spark master URL (default: the one spark-submit sets, else local[*])")
     String master;
@@ -99,7 +109,17 @@ final class RunCommand implements Callable<Integer> {
         }
         String id = runId != null ? runId : ZonedDateTime.now(ZoneOffset.UTC).format(RUN_ID);
         try {
-            return new RunConfig(dataUri, absolute(out), id, model, batchSize, seed, bootstrap, 224);
+            return RunConfig.builder()
+                    .setData(dataUri)
+                    .setOut(absolute(out))
+                    .setRunId(id)
+                    .optModel(model)
+                    .optBatchSize(batchSize)
+                    .optSeed(seed)
+                    .optBootstrapResamples(bootstrap)
+                    .optKernel(kernel)
+                    .optEstimator(estimator)
+                    .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -112,6 +132,29 @@ final class RunCommand implements Callable<Integer> {
         }
         String path = Paths.get(location).toAbsolutePath().normalize().toString();
         return "file://" + path;
+    }
+
+    static final class KernelConverter implements CommandLine.ITypeConverter<Kernel> {
+        @Override
+        public Kernel convert(String value) {
+            try {
+                return Kernel.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class EstimatorConverter implements CommandLine.ITypeConverter<Estimator> {
+        @Override
+        public Estimator convert(String value) {
+            for (Estimator e : Estimator.values()) {
+                if (e.label().equals(value)) {
+                    return e;
+                }
+            }
+            throw new CommandLine.TypeConversionException("unknown estimator '" + value + "' (known: unbiased, biased)");
+        }
     }
 
     static final class ModelSpecConverter implements CommandLine.ITypeConverter<ModelSpec> {

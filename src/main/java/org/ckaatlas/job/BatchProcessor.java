@@ -11,10 +11,13 @@ import java.io.InputStream;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.ckaatlas.cka.Estimator;
 import org.ckaatlas.cka.Grams;
 import org.ckaatlas.cka.Hsic;
 import org.ckaatlas.data.BatchPlan;
@@ -22,26 +25,25 @@ import org.ckaatlas.data.ImageDecoder;
 import org.ckaatlas.data.ImageRef;
 import org.ckaatlas.data.Preprocessing;
 import org.ckaatlas.model.ModelCache;
-import org.ckaatlas.model.ModelSpec;
 import org.ckaatlas.model.TappedNetwork;
 
 /**
  * One Spark task: whole batches in, one small {@link BatchResult} per batch out. Per batch: read and
  * decode each file (a file that fails is recorded, not fatal), one forward pass, and per layer the
- * Gram on the device; only the Grams (n x n) reach the host, where the HSIC of every layer pair is
- * taken in float64. All native memory of a batch is freed when the batch ends.
+ * Gram on the device; only the Grams (n x n) reach the host, where the kernel is applied and the HSIC
+ * of every layer pair is taken in float64, under each estimator asked for. All native memory of a batch is freed when the batch ends.
  */
 final class BatchProcessor implements FlatMapFunction<Iterator<BatchPlan.Batch>, BatchResult> {
     private static final long serialVersionUID = 1L;
 
-    private final ModelSpec model;
+    private final RunConfig config;
     private final Preprocessing preprocessing;
     private final HadoopConf hadoop;
     private final int tasksPerExecutor;
 
-    BatchProcessor(ModelSpec model, Preprocessing preprocessing, HadoopConf hadoop, int tasksPerExecutor) {
-        this.model = model;
-        this.preprocessing = preprocessing;
+    BatchProcessor(RunConfig config, HadoopConf hadoop, int tasksPerExecutor) {
+        this.config = config;
+        this.preprocessing = new Preprocessing(config.imageSize());
         this.hadoop = hadoop;
         this.tasksPerExecutor = tasksPerExecutor;
     }
@@ -49,7 +51,7 @@ final class BatchProcessor implements FlatMapFunction<Iterator<BatchPlan.Batch>,
     @Override
     public Iterator<BatchResult> call(Iterator<BatchPlan.Batch> batches) {
         TorchThreads.configure(tasksPerExecutor);
-        TappedNetwork network = ModelCache.get(model, Engine.getInstance().defaultDevice(), preprocessing.size());
+        TappedNetwork network = ModelCache.get(config.model(), Engine.getInstance().defaultDevice(), preprocessing.size());
         List<BatchResult> results = new ArrayList<>();
         while (batches.hasNext()) {
             results.add(process(network, batches.next()));
@@ -73,19 +75,24 @@ final class BatchProcessor implements FlatMapFunction<Iterator<BatchPlan.Batch>,
             }
         }
         if (n < Hsic.MIN_UNBIASED_N) {
-            return new BatchResult(batch.index(), n, outcomes, null, executor(network));
+            return new BatchResult(batch.index(), n, outcomes, Map.of(), executor(network));
         }
+        int decoded = n;
         double[][] grams = new double[network.layers().size()][];
         try (NDManager manager = NDManager.newBaseManager(network.device(), "PyTorch")) {
             input.flip();
             NDArray images = manager.create(input, new Shape(n, 3, size, size));
             network.forward(images, (layer, output) -> {
                 try (NDArray gram = Grams.linear(output); NDArray gram64 = gram.toType(DataType.FLOAT64, false)) {
-                    grams[layer] = gram64.toDoubleArray();
+                    grams[layer] = config.kernel().apply(gram64.toDoubleArray(), decoded);
                 }
             });
         }
-        return new BatchResult(batch.index(), n, outcomes, Hsic.unbiasedMatrix(grams, n), executor(network));
+        Map<Estimator, double[][]> hsic = new EnumMap<>(Estimator.class);
+        for (Estimator estimator : config.estimators()) {
+            hsic.put(estimator, estimator.hsicMatrix(grams, n));
+        }
+        return new BatchResult(batch.index(), n, outcomes, hsic, executor(network));
     }
 
     private byte[] readAll(String uri) throws IOException {

@@ -2,12 +2,14 @@ package org.ckaatlas.job;
 
 import java.io.Serializable;
 import java.util.List;
+import java.util.Map;
+import org.ckaatlas.cka.Estimator;
 
 /**
  * The small things one batch sends home: each image's outcome, and the unbiased HSIC of every
- * layer pair (null when fewer than 4 images decoded), plus where and how it ran.
+ * layer pair under each estimator (empty when fewer than 4 images decoded), plus where and how it ran.
  */
-record BatchResult(int batch, int n, List<ImageOutcome> images, double[][] hsic, Executor executor)
+record BatchResult(int batch, int n, List<ImageOutcome> images, Map<Estimator, double[][]> hsic, Executor executor)
         implements Serializable {
 
     /** The JVM and device a batch ran on, and how many models that JVM had built by then. */
@@ -15,6 +17,6 @@ record BatchResult(int batch, int n, List<ImageOutcome> images, double[][] hsic,
             implements Serializable {}
 
     boolean contributes() {
-        return hsic != null;
+        return !hsic.isEmpty();
     }
 }

@@ -15,12 +15,13 @@ import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.apache.avro.generic.GenericRecord;
 import org.ckaatlas.cka.CkaMatrix;
+import org.ckaatlas.cka.Estimator;
 import org.ckaatlas.cka.MinibatchHsic;
 import org.ckaatlas.data.BatchPlan;
 import org.ckaatlas.data.ImageListing;
 import org.ckaatlas.data.ImageRef;
-import org.ckaatlas.data.Preprocessing;
 import org.ckaatlas.model.LayerInfo;
 import org.ckaatlas.model.Vgg11;
 import org.ckaatlas.results.Table;
@@ -42,35 +43,42 @@ public final class CkaJob {
         Instant started = Instant.now();
         BatchPlan plan = planBatches(config, spark.sparkContext().hadoopConfiguration());
         RunPublisher publisher = new RunPublisher(spark, config.out(), config.runId());
-        publisher.begin(ResultRows.run("running", started, null, json(config), models(config, null), 0, 0, 0, 0,
+        publisher.begin(ResultRows.run("running", started, null, json(config.toMap()), models(config, null), 0, 0, 0, 0,
                 versions(spark, List.of()), null));
         try {
             List<BatchResult> results = processBatches(spark, plan, config);
-            MinibatchHsic hsic = results.stream()
-                    .filter(BatchResult::contributes)
-                    .map(r -> MinibatchHsic.ofBatch(r.batch(), r.n(), r.hsic()))
-                    .reduce(MinibatchHsic.empty(layers(config).size()), MinibatchHsic::merge);
             long ok = results.stream().mapToLong(BatchResult::n).sum();
             long failed = plan.imageCount() - ok;
-            int skipped = (int) results.stream().filter(r -> !r.contributes()).count();
-            if (hsic.batchCount() == 0) {
+            int used = (int) results.stream().filter(BatchResult::contributes).count();
+            int skipped = results.size() - used;
+            if (used == 0) {
                 throw new IOException("no batch kept 4 decodable images (" + failed + " of " + plan.imageCount()
                         + " images failed): nothing to compute");
             }
-            CkaMatrix cka = hsic.cka(config.bootstrapResamples(), config.seed());
+            List<GenericRecord> hsicRows = new ArrayList<>();
+            List<GenericRecord> ckaRows = new ArrayList<>();
+            for (Estimator estimator : config.estimators()) {
+                MinibatchHsic hsic = results.stream()
+                        .filter(BatchResult::contributes)
+                        .map(r -> MinibatchHsic.ofBatch(r.batch(), r.n(), r.hsic().get(estimator)))
+                        .reduce(MinibatchHsic.empty(layers(config).size()), MinibatchHsic::merge);
+                CkaMatrix cka = hsic.cka(config.bootstrapResamples(), config.seed());
+                hsicRows.addAll(ResultRows.hsicBatches(ResultRows.GLOBAL, estimator, ResultRows.MODEL_A, hsic));
+                ckaRows.addAll(ResultRows.layerCka(ResultRows.GLOBAL, estimator, ResultRows.MODEL_A, cka));
+            }
 
             publisher.stage(Table.IMAGES, ResultRows.images(results));
             publisher.stage(Table.LAYERS, ResultRows.layers(ResultRows.MODEL_A, layers(config)));
-            publisher.stage(Table.HSIC_BATCHES, ResultRows.hsicBatches(ResultRows.GLOBAL, ResultRows.MODEL_A, results));
-            publisher.stage(Table.LAYER_CKA, ResultRows.layerCka(ResultRows.GLOBAL, ResultRows.MODEL_A, cka));
+            publisher.stage(Table.HSIC_BATCHES, hsicRows);
+            publisher.stage(Table.LAYER_CKA, ckaRows);
             Instant finished = Instant.now();
             publisher.publish(List.of(Table.IMAGES, Table.LAYERS, Table.HSIC_BATCHES, Table.LAYER_CKA),
-                    ResultRows.run("succeeded", started, finished, json(config), models(config, results), ok, failed,
-                            hsic.batchCount(), skipped, versions(spark, results), null));
-            return new RunSummary(config.runId(), config.out(), ok, failed, hsic.batchCount(), skipped,
+                    ResultRows.run("succeeded", started, finished, json(config.toMap()), models(config, results), ok, failed,
+                            used, skipped, versions(spark, results), null));
+            return new RunSummary(config.runId(), config.out(), ok, failed, used, skipped,
                     Duration.between(started, finished).toMillis() / 1000.0);
         } catch (IOException | RuntimeException e) {
-            publisher.fail(ResultRows.run("failed", started, Instant.now(), json(config), models(config, null), 0, 0,
+            publisher.fail(ResultRows.run("failed", started, Instant.now(), json(config.toMap()), models(config, null), 0, 0,
                     0, 0, versions(spark, List.of()), String.valueOf(e.getMessage())));
             throw e;
         }
@@ -97,8 +105,8 @@ public final class CkaJob {
     private static List<BatchResult> processBatches(SparkSession spark, BatchPlan plan, RunConfig config) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int partitions = Math.min(plan.batches().size(), Math.max(1, jsc.defaultParallelism()));
-        BatchProcessor processor = new BatchProcessor(config.model(), new Preprocessing(config.imageSize()),
-                new HadoopConf(spark.sparkContext().hadoopConfiguration()), SparkSessions.tasksPerExecutor(spark));
+        BatchProcessor processor = new BatchProcessor(config, new HadoopConf(spark.sparkContext().hadoopConfiguration()),
+                SparkSessions.tasksPerExecutor(spark));
         List<BatchResult> results = new ArrayList<>(jsc.parallelize(plan.batches(), partitions)
                 .mapPartitions(processor)
                 .collect());

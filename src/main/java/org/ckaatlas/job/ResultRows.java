@@ -7,6 +7,8 @@ import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.generic.GenericRecordBuilder;
 import org.ckaatlas.cka.CkaMatrix;
+import org.ckaatlas.cka.Estimator;
+import org.ckaatlas.cka.MinibatchHsic;
 import org.ckaatlas.model.LayerInfo;
 import org.ckaatlas.results.Table;
 
@@ -69,37 +71,35 @@ final class ResultRows {
         return rows;
     }
 
-    static List<GenericRecord> hsicBatches(String scope, String model, List<BatchResult> results) {
+    static List<GenericRecord> hsicBatches(String scope, Estimator estimator, String model, MinibatchHsic hsic) {
         List<GenericRecord> rows = new ArrayList<>();
-        for (BatchResult result : results) {
-            if (!result.contributes()) {
-                continue;
-            }
-            double[][] hsic = result.hsic();
-            for (int x = 0; x < hsic.length; x++) {
-                for (int y = 0; y < hsic.length; y++) {
+        hsic.perBatch().forEach((batch, matrix) -> {
+            for (int x = 0; x < matrix.length; x++) {
+                for (int y = 0; y < matrix.length; y++) {
                     GenericData.Record row = new GenericData.Record(Table.HSIC_BATCHES.schema());
                     row.put("scope", scope);
-                    row.put("batch", result.batch());
-                    row.put("n", result.n());
+                    row.put("estimator", estimator.label());
+                    row.put("batch", batch);
+                    row.put("n", hsic.batchSize(batch));
                     row.put("model_x", model);
                     row.put("layer_x", x);
                     row.put("model_y", model);
                     row.put("layer_y", y);
-                    row.put("hsic", hsic[x][y]);
+                    row.put("hsic", matrix[x][y]);
                     rows.add(row);
                 }
             }
-        }
+        });
         return rows;
     }
 
-    static List<GenericRecord> layerCka(String scope, String model, CkaMatrix cka) {
+    static List<GenericRecord> layerCka(String scope, Estimator estimator, String model, CkaMatrix cka) {
         List<GenericRecord> rows = new ArrayList<>();
         for (int x = 0; x < cka.size(); x++) {
             for (int y = 0; y < cka.size(); y++) {
                 GenericData.Record row = new GenericData.Record(Table.LAYER_CKA.schema());
                 row.put("scope", scope);
+                row.put("estimator", estimator.label());
                 row.put("model_x", model);
                 row.put("layer_x", x);
                 row.put("model_y", model);

@@ -1,33 +1,197 @@
 package org.ckaatlas.job;
 
 import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
+import org.ckaatlas.cka.Estimator;
+import org.ckaatlas.cka.Kernel;
 import org.ckaatlas.model.ModelSpec;
 
 /**
- * Everything a run is configured with; recorded verbatim in the runs table.
- *
- * @param data root of the image folder (any Hadoop FileSystem URI)
- * @param out root of the result tables
- * @param runId partition value under every table
- * @param model model A
- * @param batchSize the largest minibatch (>= 4); sizes differ by at most one
- * @param seed shuffles images into batches and seeds the bootstrap
- * @param bootstrapResamples resamples for the CKA confidence intervals (0: none)
- * @param imageSize side of the square network input
+ * Everything a run is configured with, immutable; recorded verbatim in the runs table. Built with
+ * {@link #builder()}: {@code set...} for what is required, {@code opt...} for what has a default.
  */
-public record RunConfig(String data, String out, String runId, ModelSpec model, int batchSize, long seed,
-        int bootstrapResamples, int imageSize) implements Serializable {
+public final class RunConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
     public static final int DEFAULT_BATCH_SIZE = 32;
     public static final int DEFAULT_RESAMPLES = 1000;
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
-    public RunConfig {
-        if (batchSize < 4) {
-            throw new IllegalArgumentException("--batch-size must be at least 4 (unbiased HSIC), got " + batchSize);
+    private final String data;
+    private final String out;
+    private final String runId;
+    private final ModelSpec model;
+    private final int batchSize;
+    private final long seed;
+    private final int bootstrapResamples;
+    private final int imageSize;
+    private final Kernel kernel;
+    private final Estimator estimator;
+
+    private RunConfig(Builder b) {
+        if (b.data == null || b.out == null || b.runId == null) {
+            throw new IllegalArgumentException("data, out and run id are required");
         }
-        if (!RUN_ID.matcher(runId).matches()) {
-            throw new IllegalArgumentException("--run-id '" + runId + "' must be letters, digits, '.', '_' or '-'");
+        if (b.batchSize < 4) {
+            throw new IllegalArgumentException("--batch-size must be at least 4 (unbiased HSIC), got " + b.batchSize);
+        }
+        if (!RUN_ID.matcher(b.runId).matches()) {
+            throw new IllegalArgumentException("--run-id '" + b.runId + "' must be letters, digits, '.', '_' or '-'");
+        }
+        if (b.bootstrapResamples < 0) {
+            throw new IllegalArgumentException("--bootstrap must be 0 or more, got " + b.bootstrapResamples);
+        }
+        data = b.data;
+        out = b.out;
+        runId = b.runId;
+        model = b.model;
+        batchSize = b.batchSize;
+        seed = b.seed;
+        bootstrapResamples = b.bootstrapResamples;
+        imageSize = b.imageSize;
+        kernel = b.kernel;
+        estimator = b.estimator;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Root of the image folder (any Hadoop FileSystem URI). */
+    public String data() {
+        return data;
+    }
+
+    /** Root of the result tables. */
+    public String out() {
+        return out;
+    }
+
+    /** The run's partition value under every table. */
+    public String runId() {
+        return runId;
+    }
+
+    /** Model A. */
+    public ModelSpec model() {
+        return model;
+    }
+
+    /** The largest minibatch (>= 4); sizes differ by at most one. */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** Shuffles images into batches and seeds the bootstrap. */
+    public long seed() {
+        return seed;
+    }
+
+    /** Resamples for the CKA confidence intervals (0: none). */
+    public int bootstrapResamples() {
+        return bootstrapResamples;
+    }
+
+    /** Side of the square network input. */
+    public int imageSize() {
+        return imageSize;
+    }
+
+    public Kernel kernel() {
+        return kernel;
+    }
+
+    /** The estimators whose CKA is reported: unbiased always, biased beside it when asked for. */
+    public List<Estimator> estimators() {
+        return estimator == Estimator.BIASED ? List.of(Estimator.UNBIASED, Estimator.BIASED) : List.of(Estimator.UNBIASED);
+    }
+
+    /** Every configured value, by its command-line name, for the runs table. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("data", data);
+        m.put("out", out);
+        m.put("run-id", runId);
+        m.put("model", model.toString());
+        m.put("batch-size", batchSize);
+        m.put("seed", seed);
+        m.put("bootstrap", bootstrapResamples);
+        m.put("image-size", imageSize);
+        m.put("kernel", kernel.toString());
+        m.put("estimator", estimator.label());
+        return m;
+    }
+
+    /** Builds a {@link RunConfig}; {@link #build} checks every value. */
+    public static final class Builder {
+        private String data;
+        private String out;
+        private String runId;
+        private ModelSpec model = ModelSpec.parse("vgg11");
+        private int batchSize = DEFAULT_BATCH_SIZE;
+        private long seed;
+        private int bootstrapResamples = DEFAULT_RESAMPLES;
+        private int imageSize = 224;
+        private Kernel kernel = new Kernel.Linear();
+        private Estimator estimator = Estimator.UNBIASED;
+
+        private Builder() {}
+
+        public Builder setData(String data) {
+            this.data = data;
+            return this;
+        }
+
+        public Builder setOut(String out) {
+            this.out = out;
+            return this;
+        }
+
+        public Builder setRunId(String runId) {
+            this.runId = runId;
+            return this;
+        }
+
+        public Builder optModel(ModelSpec model) {
+            this.model = model;
+            return this;
+        }
+
+        public Builder optBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder optBootstrapResamples(int resamples) {
+            this.bootstrapResamples = resamples;
+            return this;
+        }
+
+        public Builder optImageSize(int imageSize) {
+            this.imageSize = imageSize;
+            return this;
+        }
+
+        public Builder optKernel(Kernel kernel) {
+            this.kernel = kernel;
+            return this;
+        }
+
+        public Builder optEstimator(Estimator estimator) {
+            this.estimator = estimator;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the flag that is wrong */
+        public RunConfig build() {
+            return new RunConfig(this);
         }
     }
 }

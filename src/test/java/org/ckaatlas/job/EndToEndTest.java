@@ -43,21 +43,22 @@ class EndToEndTest {
         SampleData.write(data, CLASSES, PER_CLASS, 11);
     }
 
-    private static int run(String runId) {
+    private static void run(String runId, String... extra) {
         StringWriter text = new StringWriter();
         CommandLine cli = CkaAtlas.commandLine();
         cli.setOut(new PrintWriter(text));
         cli.setErr(new PrintWriter(text));
-        int code = cli.execute("run", "--data", data.toString(), "--out", out.toString(), "--run-id", runId,
-                "--batch-size", "5", "--master", "local[2]", "--bootstrap", "200");
-        assertEquals(0, code, text.toString());
-        return code;
+        List<String> args = new java.util.ArrayList<>(List.of("run", "--data", data.toString(), "--out", out.toString(),
+                "--run-id", runId, "--batch-size", "5", "--master", "local[2]"));
+        args.addAll(List.of(extra));
+        assertEquals(0, cli.execute(args.toArray(new String[0])), text.toString());
     }
 
     /** (layer_x, layer_y) -> cka of the run, read through Spark SQL over every run's files. */
     private static Map<List<Integer>, Double> layerCka(SparkSession spark, String runId) {
         Map<List<Integer>, Double> cka = new TreeMap<>((a, b) -> a.get(0).equals(b.get(0)) ? a.get(1) - b.get(1) : a.get(0) - b.get(0));
-        for (Row r : spark.sql("SELECT layer_x, layer_y, cka FROM layer_cka WHERE run_id = '" + runId + "'").collectAsList()) {
+        for (Row r : spark.sql("SELECT layer_x, layer_y, cka FROM layer_cka WHERE run_id = '" + runId
+                + "' AND estimator = 'unbiased'").collectAsList()) {
             cka.put(List.of(r.getInt(0), r.getInt(1)), r.getDouble(2));
         }
         return cka;
@@ -73,7 +74,7 @@ class EndToEndTest {
 
     @Test
     void aRunWritesEveryTableAFullSymmetricMatrixAndAReportAndRerunsReplaceIt() throws Exception {
-        run("e2e");
+        run("e2e", "--bootstrap", "200");
         Map<List<Integer>, Double> first;
         SparkSession spark = readBack();
         try {
@@ -112,7 +113,7 @@ class EndToEndTest {
         String html = Files.readString(png.resolveSibling("index.html"));
         assertTrue(html.contains("layer_cka_global.png") && html.contains("succeeded"), html);
 
-        run("e2e");
+        run("e2e", "--bootstrap", "200");
         spark = readBack();
         try {
             assertEquals(first, layerCka(spark, "e2e"), "the same run twice gives identical numbers");
@@ -121,6 +122,32 @@ class EndToEndTest {
                 long expected = Map.of("runs", 1L, "images", 16L, "layers", 8L, "hsic_batches", 256L, "layer_cka", 64L).get(table);
                 assertEquals(expected, rows, "re-running a run id replaces it: " + table);
             }
+        } finally {
+            spark.stop();
+        }
+    }
+
+    @Test
+    void anRbfKernelWithTheBiasedEstimatorReportedBesideTheUnbiased() {
+        run("rbf-biased", "--kernel", "rbf:0.8", "--estimator", "biased", "--bootstrap", "0");
+        SparkSession spark = readBack();
+        try {
+            List<Row> rows = spark.sql("SELECT estimator, count(*), min(CASE WHEN layer_x = layer_y THEN cka END), "
+                    + "max(CASE WHEN layer_x = layer_y THEN cka END), count(ci_low), "
+                    + "sum(CASE WHEN isnan(cka) THEN 1 ELSE 0 END) FROM layer_cka "
+                    + "WHERE run_id = 'rbf-biased' GROUP BY estimator ORDER BY estimator").collectAsList();
+            assertEquals(2, rows.size());
+            for (Row r : rows) {
+                assertEquals(64L, r.getLong(1), r.getString(0));
+                assertEquals(1.0, r.getDouble(2), 1e-9, "diagonal " + r.getString(0));
+                assertEquals(1.0, r.getDouble(3), 1e-9, "diagonal " + r.getString(0));
+                assertEquals(0L, r.getLong(4), "--bootstrap 0: no intervals");
+                assertEquals(0L, r.getLong(5), "all defined");
+            }
+            assertEquals(List.of("biased", "unbiased"), List.of(rows.get(0).getString(0), rows.get(1).getString(0)));
+            String config = spark.sql("SELECT config FROM runs WHERE run_id = 'rbf-biased'").first().getString(0);
+            assertTrue(config.contains("\"kernel\":\"rbf:0.8\"") && config.contains("\"estimator\":\"biased\""), config);
+            assertEquals(2L * 4 * 64, spark.sql("SELECT count(*) FROM hsic_batches WHERE run_id = 'rbf-biased'").first().getLong(0));
         } finally {
             spark.stop();
         }

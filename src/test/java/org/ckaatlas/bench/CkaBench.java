@@ -1,0 +1,241 @@
+package org.ckaatlas.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import java.util.Locale;
+import org.ckaatlas.cka.ChannelCka;
+import org.ckaatlas.cka.Grams;
+import org.ckaatlas.cka.Hsic;
+import org.ckaatlas.model.LayerInfo;
+import org.ckaatlas.model.ModelCache;
+import org.ckaatlas.model.ModelSpec;
+import org.ckaatlas.model.TappedNetwork;
+import org.ckaatlas.model.Vgg11;
+
+/**
+ * scripts/bench-cka: the cost of CKA next to the forward pass, printed as a table.
+ *
+ * <ol>
+ *   <li>Per-image channel x channel CKA for VGG11's eight conv-layer shapes: this project's batched
+ *       Gram formulation on the device, against a Java port of the original analysis's pairwise
+ *       algorithm (explicit centring matrices, float32 Grams, float64 centring, as numpy did it),
+ *       timed on a sample of pairs and extrapolated to all C(C-1)/2 pairs.</li>
+ *   <li>Layer x layer HSIC for one batch: Grams on the device and all pairs' unbiased HSIC on the host,
+ *       timed inside a real VGG11 forward pass, against that forward pass.</li>
+ * </ol>
+ */
+public final class CkaBench {
+    private CkaBench() {}
+
+    public static void main(String[] args) {
+        int batch = args.length > 0 ? Integer.parseInt(args[0]) : 64;
+        int imagesPerLayer = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+        System.out.printf(Locale.ROOT, "cka-atlas bench-cka: %d cores, libtorch threads %s%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("ai.djl.pytorch.num_threads", "default"));
+        channelCka(imagesPerLayer);
+        layerHsic(batch);
+    }
+
+    private static void channelCka(int images) {
+        List<LayerInfo> layers = Vgg11.layers(224, false);
+        System.out.printf(Locale.ROOT, "%n1. Per-image channel CKA (float32; ours: median of 5 runs over %d random images per layer;%n   original: Java port, a sample of pairs timed and extrapolated to C(C-1)/2 pairs)%n", images);
+        System.out.printf(Locale.ROOT, "%-6s %-13s %10s %10s %12s %14s %10s%n",
+                "layer", "C x h x w", "GFLOP", "ours ms", "ours GFLOP/s", "original s", "ratio");
+        double totalOurs = 0;
+        double totalOriginal = 0;
+        double totalFlops = 0;
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            java.util.Random random = new java.util.Random(1);
+            for (LayerInfo layer : layers) {
+                int c = layer.channels();
+                int h = layer.height();
+                float[] values = new float[(int) (images * layer.features())];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = (float) random.nextGaussian();
+                }
+                NDArray a = manager.create(values, new Shape(images, c, h, h));
+                channelOnce(a); // warm-up
+                double[] reps = new double[5];
+                for (int r = 0; r < reps.length; r++) {
+                    long t0 = System.nanoTime();
+                    channelOnce(a);
+                    reps[r] = (System.nanoTime() - t0) / 1e6 / images;
+                }
+                java.util.Arrays.sort(reps);
+                double oursMs = reps[reps.length / 2];
+                double flops = 2.0 * c * h * h * h + 2.0 * c * c * h * h;
+
+                int pairs = h >= 224 ? 1 : h >= 112 ? 2 : h >= 56 ? 4 : 16;
+                double[][][] maps = new double[Math.min(c, pairs + 1)][][];
+                for (int k = 0; k < maps.length; k++) {
+                    maps[k] = channel(values, k, h);
+                }
+                OriginalAnalysis.linearCka(maps[0], maps[1]); // warm-up
+                long t1 = System.nanoTime();
+                for (int k = 0; k < pairs; k++) {
+                    OriginalAnalysis.linearCka(maps[k], maps[k + 1]);
+                }
+                double perPair = (System.nanoTime() - t1) / 1e9 / pairs;
+                double originalS = perPair * c * (c - 1) / 2.0;
+                System.out.printf(Locale.ROOT, "%-6s %-13s %10.3f %10.2f %12.1f %14.1f %9.0fx%n", layer.name(),
+                        c + "x" + h + "x" + h, flops / 1e9, oursMs, flops / oursMs / 1e6, originalS, originalS * 1000 / oursMs);
+                totalOurs += oursMs;
+                totalOriginal += originalS;
+                totalFlops += flops;
+                a.close();
+            }
+        }
+        System.out.printf(Locale.ROOT, "%-6s %-13s %10.3f %10.2f %12.1f %14.1f %9.0fx%n", "all 8", "",
+                totalFlops / 1e9, totalOurs, totalFlops / totalOurs / 1e6, totalOriginal, totalOriginal * 1000 / totalOurs);
+        System.out.printf(Locale.ROOT, "target: all 8 layers of one image in <= 40 ms on 2 cores: %s%n",
+                totalOurs <= 40 ? "met" : "NOT met");
+    }
+
+    private static void channelOnce(NDArray activations) {
+        try (NDArray m = ChannelCka.matrices(activations)) {
+            m.toFloatArray();
+        }
+    }
+
+    private static double[][] channel(float[] values, int c, int h) {
+        double[][] m = new double[h][h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < h; x++) {
+                m[y][x] = values[(c * h + y) * h + x];
+            }
+        }
+        return m;
+    }
+
+    private static void layerHsic(int batch) {
+        System.out.printf(Locale.ROOT, "%n2. Layer x layer HSIC for one batch of %d images, inside a VGG11 forward pass%n", batch);
+        TappedNetwork network = ModelCache.get(new ModelSpec("vgg11", 0), Device.cpu(), 224);
+        forward(network, 8, new long[1]); // warm-up
+        long[] hsicNanos = new long[1];
+        long t0 = System.nanoTime();
+        forward(network, batch, hsicNanos);
+        double totalS = (System.nanoTime() - t0) / 1e9;
+        double hsicS = hsicNanos[0] / 1e9;
+        double forwardS = totalS - hsicS;
+        System.out.printf(Locale.ROOT, "forward %.2f s (%.2f images/s); Grams + HSIC of all 8x8 pairs %.3f s = %.1f%% of the forward%n",
+                forwardS, batch / forwardS, hsicS, 100 * hsicS / forwardS);
+        System.out.printf(Locale.ROOT, "target: under 10%%: %s%n", hsicS / forwardS < 0.10 ? "met" : "NOT met");
+
+        // the host-side step alone, ND4J GEMM against plain loops, for the record
+        double[][] grams = new double[8][];
+        java.util.Random random = new java.util.Random(2);
+        for (int i = 0; i < 8; i++) {
+            grams[i] = new double[batch * batch];
+            for (int j = 0; j < grams[i].length; j++) {
+                grams[i][j] = random.nextDouble();
+            }
+        }
+        for (int warm = 0; warm < 50; warm++) {
+            Hsic.unbiasedMatrix(grams, batch);
+        }
+        long t2 = System.nanoTime();
+        for (int r = 0; r < 200; r++) {
+            Hsic.unbiasedMatrix(grams, batch);
+        }
+        System.out.printf(Locale.ROOT, "host step alone (U-centring + ND4J GEMM, 8 Grams of %dx%d): %.3f ms%n",
+                batch, batch, (System.nanoTime() - t2) / 1e6 / 200);
+    }
+
+    private static void forward(TappedNetwork network, int batch, long[] hsicNanos) {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            NDArray images = manager.randomNormal(new Shape(batch, 3, 224, 224));
+            double[][] grams = new double[8][];
+            network.forward(images, (layer, output) -> {
+                long t = System.nanoTime();
+                try (NDArray g = Grams.linear(output); NDArray g64 = g.toType(ai.djl.ndarray.types.DataType.FLOAT64, false)) {
+                    grams[layer] = g64.toDoubleArray();
+                }
+                hsicNanos[0] += System.nanoTime() - t;
+            });
+            long t = System.nanoTime();
+            Hsic.unbiasedMatrix(grams, batch);
+            hsicNanos[0] += System.nanoTime() - t;
+        }
+    }
+
+    /**
+     * The original analysis's linear_CKA, ported line by line to plain Java: Grams of the float32 maps,
+     * centring by H K H with H = I - 11'/n built explicitly, in float64 (numpy's np.eye/np.ones), and
+     * three HSICs per pair, each recomputing its Grams and centrings.
+     */
+    static final class OriginalAnalysis {
+        static double linearCka(double[][] x, double[][] y) {
+            double hsic = linearHsic(x, y);
+            double var1 = Math.sqrt(linearHsic(x, x));
+            double var2 = Math.sqrt(linearHsic(y, y));
+            return hsic / (var1 * var2);
+        }
+
+        static double linearHsic(double[][] x, double[][] y) {
+            double[][] cx = centering(gram(x));
+            double[][] cy = centering(gram(y));
+            double s = 0;
+            for (int i = 0; i < cx.length; i++) {
+                for (int j = 0; j < cx.length; j++) {
+                    s += cx[i][j] * cy[i][j];
+                }
+            }
+            return s;
+        }
+
+        /** np.dot(X, X.T) on the float32 activations. */
+        static double[][] gram(double[][] x) {
+            int n = x.length;
+            float[][] k = new float[n][n];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    float s = 0;
+                    for (int d = 0; d < x[i].length; d++) {
+                        s += (float) x[i][d] * (float) x[j][d];
+                    }
+                    k[i][j] = s;
+                }
+            }
+            double[][] out = new double[n][n];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    out[i][j] = k[i][j];
+                }
+            }
+            return out;
+        }
+
+        static double[][] centering(double[][] k) {
+            int n = k.length;
+            double[][] h = new double[n][n];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    h[i][j] = (i == j ? 1.0 : 0.0) - 1.0 / n;
+                }
+            }
+            return dot(dot(h, k), h);
+        }
+
+        /** A plain matrix product, i-k-j order so the inner loop runs along rows. */
+        static double[][] dot(double[][] a, double[][] b) {
+            int n = a.length;
+            int m = b[0].length;
+            double[][] c = new double[n][m];
+            for (int i = 0; i < n; i++) {
+                for (int k = 0; k < b.length; k++) {
+                    double aik = a[i][k];
+                    double[] bk = b[k];
+                    double[] ci = c[i];
+                    for (int j = 0; j < m; j++) {
+                        ci[j] += aik * bk[j];
+                    }
+                }
+            }
+            return c;
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package org.ckaatlas.cka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** The device path against the original analysis's algorithm: pairwise, explicit centring matrices, float64. */
+class ChannelCkaTest {
+    /** (B, C, h, w) of random values, some channels scaled so the matrix is not all ~0. */
+    private static double[] activations(Random random, int b, int c, int h, int w) {
+        double[] a = new double[b * c * h * w];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = random.nextGaussian();
+        }
+        // make channel 1 of every image a linear function of channel 0, so some entries are far from 0
+        for (int img = 0; img < b && c > 1; img++) {
+            for (int k = 0; k < h * w; k++) {
+                int base = img * c * h * w;
+                a[base + h * w + k] = 0.5 * a[base + k] + 0.1 * a[base + h * w + k];
+            }
+        }
+        return a;
+    }
+
+    private static double[][] channel(double[] a, int img, int ch, int c, int h, int w) {
+        double[][] m = new double[h][w];
+        int base = (img * c + ch) * h * w;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                m[y][x] = a[base + y * w + x];
+            }
+        }
+        return m;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"2, 3, 5, 5", "3, 4, 7, 4", "1, 6, 4, 9", "2, 5, 8, 8"})
+    void agreesWithThePairwiseFloat64Reference(int b, int c, int h, int w) {
+        double[] a = activations(new Random(b * 1000 + c * 100 + h * 10 + w), b, c, h, w);
+        float[] a32 = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            a32[i] = (float) a[i];
+        }
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            Shape shape = new Shape(b, c, h, w);
+            double[] m64 = ChannelCka.matrices(manager.create(a, shape)).toDoubleArray();
+            float[] m32 = ChannelCka.matrices(manager.create(a32, shape)).toFloatArray();
+            for (int img = 0; img < b; img++) {
+                for (int i = 0; i < c; i++) {
+                    for (int j = 0; j < c; j++) {
+                        double expected = Reference.linearCka(channel(a, img, i, c, h, w), channel(a, img, j, c, h, w));
+                        int at = (img * c + i) * c + j;
+                        assertEquals(expected, m64[at], 1e-9, "float64 " + img + ":" + i + "," + j);
+                        assertEquals(expected, m32[at], 1e-5, "float32 " + img + ":" + i + "," + j);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void deadAndConstantChannelsAreNanAndCounted() {
+        int c = 4;
+        int h = 6;
+        int w = 5;
+        double[] a = activations(new Random(3), 1, c, h, w);
+        for (int k = 0; k < h * w; k++) {
+            a[2 * h * w + k] = 0;      // a dead ReLU
+            a[3 * h * w + k] = 0.37;   // a constant map
+        }
+        float[] a32 = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            a32[i] = (float) a[i];
+        }
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            NDArray m = ChannelCka.matrices(manager.create(a32, new Shape(1, c, h, w)));
+            assertEquals(DataType.FLOAT32, m.getDataType());
+            float[] v = m.toFloatArray();
+            for (int j = 0; j < c; j++) {
+                assertTrue(Float.isNaN(v[2 * c + j]) && Float.isNaN(v[j * c + 2]), "dead row and column");
+                assertTrue(Float.isNaN(v[3 * c + j]) && Float.isNaN(v[j * c + 3]), "constant row and column");
+            }
+            assertEquals(1.0, v[0], 1e-6);
+            ChannelCka.Summary s = ChannelCka.summarise(v, 0, c);
+            assertEquals(2, s.deadChannels());
+            assertEquals(v[1], s.meanOffDiagonal(), 1e-7, "the one live off-diagonal pair, both ways");
+        }
+    }
+}
