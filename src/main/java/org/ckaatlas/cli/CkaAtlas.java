@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "cka-atlas 0.1.0",
         description = "Layer-by-layer Centered Kernel Alignment of CNNs over image data sets, on Apache Spark.",
-        subcommands = {RunCommand.class, SampleDataCommand.class, RenderCommand.class},
+        subcommands = {RunCommand.class, LayersCommand.class, SampleDataCommand.class, RenderCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:done",
@@ -28,7 +28,7 @@ public final class CkaAtlas implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: run, sample-data or render");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: run, layers, sample-data or render");
     }
 
     public static void main(String[] args) {

@@ -6,6 +6,7 @@ import java.nio.file.Paths;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -18,6 +19,8 @@ import org.ckaatlas.job.RunConfig;
 import org.ckaatlas.job.RunSummary;
 import org.ckaatlas.job.SparkSessions;
 import org.ckaatlas.job.UsageException;
+import org.ckaatlas.model.ModelCheck;
+import org.ckaatlas.model.ModelDescription;
 import org.ckaatlas.model.ModelSpec;
 import org.ckaatlas.render.RunReport;
 import picocli.CommandLine;
@@ -40,8 +43,23 @@ final class RunCommand implements Callable<Integer> {
     String out;
 
     @Option(names = "--model", defaultValue = "vgg11", converter = ModelSpecConverter.class,
-            description = "model: vgg11 or vgg11:seed=N (built-in VGG11, random init from the seed; default: ${DEFAULT-VALUE})")
+            description = "model A: vgg11, vgg11:seed=N (built-in VGG11, random init from the seed), torchscript:PATH "
+                    + "(made by scripts/export_torchscript.py), djl:PATH (saved VGG11 parameters) (default: ${DEFAULT-VALUE})")
     ModelSpec model;
+
+    @Option(names = "--compare", converter = ModelSpecConverter.class,
+            description = "model B, run on the same batches: layer_cka then holds a-a, b-b and a-b rows")
+    ModelSpec compare;
+
+    @Option(names = "--layers", split = ",", description = "model A's layers to analyse, by name or 0-based index (default: all)")
+    List<String> layers = List.of();
+
+    @Option(names = "--compare-layers", split = ",", description = "model B's layers to analyse (default: all)")
+    List<String> compareLayers = List.of();
+
+    @Option(names = "--taps", defaultValue = "pre-relu",
+            description = "built-in models: pre-relu (each conv's own output) or post-relu (default: ${DEFAULT-VALUE})")
+    String taps;
 
     @Option(names = "--run-id", description = "partition value of this run in every table (default: run-<UTC time>)")
     String runId;
@@ -109,11 +127,22 @@ final class RunCommand implements Callable<Integer> {
         }
         String id = runId != null ? runId : ZonedDateTime.now(ZoneOffset.UTC).format(RUN_ID);
         try {
+            boolean postRelu = Taps.parse(taps);
+            for (ModelSpec spec : compare == null ? List.of(model) : List.of(model, compare)) {
+                if (!spec.isBuiltIn()) {
+                    ModelCheck.check(spec);
+                } else {
+                    ModelDescription.of(spec);
+                }
+            }
             return RunConfig.builder()
                     .setData(dataUri)
                     .setOut(absolute(out))
                     .setRunId(id)
-                    .optModel(model)
+                    .optModel(model.isBuiltIn() ? model.withPostRelu(postRelu) : model)
+                    .optCompare(compare == null || !compare.isBuiltIn() ? compare : compare.withPostRelu(postRelu))
+                    .optLayers(layers)
+                    .optCompareLayers(compareLayers)
                     .optBatchSize(batchSize)
                     .optSeed(seed)
                     .optBootstrapResamples(bootstrap)

@@ -37,13 +37,15 @@ final class BatchProcessor implements FlatMapFunction<Iterator<BatchPlan.Batch>,
     private static final long serialVersionUID = 1L;
 
     private final RunConfig config;
+    private final List<AnalysedModel> models;
     private final Preprocessing preprocessing;
     private final HadoopConf hadoop;
     private final int tasksPerExecutor;
 
-    BatchProcessor(RunConfig config, HadoopConf hadoop, int tasksPerExecutor) {
+    BatchProcessor(RunConfig config, List<AnalysedModel> models, HadoopConf hadoop, int tasksPerExecutor) {
         this.config = config;
-        this.preprocessing = new Preprocessing(config.imageSize());
+        this.models = models;
+        this.preprocessing = new Preprocessing(models.get(0).inputSize());
         this.hadoop = hadoop;
         this.tasksPerExecutor = tasksPerExecutor;
     }
@@ -51,15 +53,18 @@ final class BatchProcessor implements FlatMapFunction<Iterator<BatchPlan.Batch>,
     @Override
     public Iterator<BatchResult> call(Iterator<BatchPlan.Batch> batches) {
         TorchThreads.configure(tasksPerExecutor);
-        TappedNetwork network = ModelCache.get(config.model(), Engine.getInstance().defaultDevice(), preprocessing.size());
+        List<TappedNetwork> networks = new ArrayList<>();
+        for (AnalysedModel model : models) {
+            networks.add(ModelCache.get(model.spec(), Engine.getInstance().defaultDevice()));
+        }
         List<BatchResult> results = new ArrayList<>();
         while (batches.hasNext()) {
-            results.add(process(network, batches.next()));
+            results.add(process(networks, batches.next()));
         }
         return results.iterator();
     }
 
-    private BatchResult process(TappedNetwork network, BatchPlan.Batch batch) {
+    private BatchResult process(List<TappedNetwork> networks, BatchPlan.Batch batch) {
         int size = preprocessing.size();
         FloatBuffer input = FloatBuffer.allocate(batch.images().size() * 3 * size * size);
         List<ImageOutcome> outcomes = new ArrayList<>();
@@ -75,24 +80,34 @@ final class BatchProcessor implements FlatMapFunction<Iterator<BatchPlan.Batch>,
             }
         }
         if (n < Hsic.MIN_UNBIASED_N) {
-            return new BatchResult(batch.index(), n, outcomes, Map.of(), executor(network));
+            return new BatchResult(batch.index(), n, outcomes, Map.of(), executor(networks.get(0)));
         }
         int decoded = n;
-        double[][] grams = new double[network.layers().size()][];
-        try (NDManager manager = NDManager.newBaseManager(network.device(), "PyTorch")) {
+        double[][] grams = new double[models.stream().mapToInt(m -> m.layers().size()).sum()][];
+        try (NDManager manager = NDManager.newBaseManager(networks.get(0).device(), "PyTorch")) {
             input.flip();
             NDArray images = manager.create(input, new Shape(n, 3, size, size));
-            network.forward(images, (layer, output) -> {
-                try (NDArray gram = Grams.linear(output); NDArray gram64 = gram.toType(DataType.FLOAT64, false)) {
-                    grams[layer] = config.kernel().apply(gram64.toDoubleArray(), decoded);
-                }
-            });
+            int offset = 0;
+            for (int m = 0; m < models.size(); m++) {
+                TappedNetwork network = networks.get(m);
+                int[] position = models.get(m).positionOfTap(network.layers().size());
+                int base = offset;
+                network.forward(images, (tap, output) -> {
+                    if (position[tap] < 0) {
+                        return;
+                    }
+                    try (NDArray gram = Grams.linear(output); NDArray gram64 = gram.toType(DataType.FLOAT64, false)) {
+                        grams[base + position[tap]] = config.kernel().apply(gram64.toDoubleArray(), decoded);
+                    }
+                });
+                offset += models.get(m).layers().size();
+            }
         }
         Map<Estimator, double[][]> hsic = new EnumMap<>(Estimator.class);
         for (Estimator estimator : config.estimators()) {
             hsic.put(estimator, estimator.hsicMatrix(grams, n));
         }
-        return new BatchResult(batch.index(), n, outcomes, hsic, executor(network));
+        return new BatchResult(batch.index(), n, outcomes, hsic, executor(networks.get(0)));
     }
 
     private byte[] readAll(String uri) throws IOException {

@@ -22,8 +22,6 @@ import org.ckaatlas.cka.MinibatchHsic;
 import org.ckaatlas.data.BatchPlan;
 import org.ckaatlas.data.ImageListing;
 import org.ckaatlas.data.ImageRef;
-import org.ckaatlas.model.LayerInfo;
-import org.ckaatlas.model.Vgg11;
 import org.ckaatlas.results.Table;
 
 /**
@@ -41,12 +39,13 @@ public final class CkaJob {
      */
     public static RunSummary run(SparkSession spark, RunConfig config) throws IOException {
         Instant started = Instant.now();
+        List<AnalysedModel> models = resolveModels(config);
         BatchPlan plan = planBatches(config, spark.sparkContext().hadoopConfiguration());
         RunPublisher publisher = new RunPublisher(spark, config.out(), config.runId());
-        publisher.begin(ResultRows.run("running", started, null, json(config.toMap()), models(config, null), 0, 0, 0, 0,
+        publisher.begin(ResultRows.run("running", started, null, json(config.toMap()), models(models), 0, 0, 0, 0,
                 versions(spark, List.of()), null));
         try {
-            List<BatchResult> results = processBatches(spark, plan, config);
+            List<BatchResult> results = processBatches(spark, plan, config, models);
             long ok = results.stream().mapToLong(BatchResult::n).sum();
             long failed = plan.imageCount() - ok;
             int used = (int) results.stream().filter(BatchResult::contributes).count();
@@ -61,24 +60,24 @@ public final class CkaJob {
                 MinibatchHsic hsic = results.stream()
                         .filter(BatchResult::contributes)
                         .map(r -> MinibatchHsic.ofBatch(r.batch(), r.n(), r.hsic().get(estimator)))
-                        .reduce(MinibatchHsic.empty(layers(config).size()), MinibatchHsic::merge);
+                        .reduce(MinibatchHsic.empty(ResultRows.layerCount(models)), MinibatchHsic::merge);
                 CkaMatrix cka = hsic.cka(config.bootstrapResamples(), config.seed());
-                hsicRows.addAll(ResultRows.hsicBatches(ResultRows.GLOBAL, estimator, ResultRows.MODEL_A, hsic));
-                ckaRows.addAll(ResultRows.layerCka(ResultRows.GLOBAL, estimator, ResultRows.MODEL_A, cka));
+                hsicRows.addAll(ResultRows.hsicBatches(ResultRows.GLOBAL, estimator, models, hsic));
+                ckaRows.addAll(ResultRows.layerCka(ResultRows.GLOBAL, estimator, models, cka));
             }
 
             publisher.stage(Table.IMAGES, ResultRows.images(results));
-            publisher.stage(Table.LAYERS, ResultRows.layers(ResultRows.MODEL_A, layers(config)));
+            publisher.stage(Table.LAYERS, ResultRows.layers(models));
             publisher.stage(Table.HSIC_BATCHES, hsicRows);
             publisher.stage(Table.LAYER_CKA, ckaRows);
             Instant finished = Instant.now();
             publisher.publish(List.of(Table.IMAGES, Table.LAYERS, Table.HSIC_BATCHES, Table.LAYER_CKA),
-                    ResultRows.run("succeeded", started, finished, json(config.toMap()), models(config, results), ok, failed,
+                    ResultRows.run("succeeded", started, finished, json(config.toMap()), models(models), ok, failed,
                             used, skipped, versions(spark, results), null));
             return new RunSummary(config.runId(), config.out(), ok, failed, used, skipped,
                     Duration.between(started, finished).toMillis() / 1000.0);
         } catch (IOException | RuntimeException e) {
-            publisher.fail(ResultRows.run("failed", started, Instant.now(), json(config.toMap()), models(config, null), 0, 0,
+            publisher.fail(ResultRows.run("failed", started, Instant.now(), json(config.toMap()), models(models), 0, 0,
                     0, 0, versions(spark, List.of()), String.valueOf(e.getMessage())));
             throw e;
         }
@@ -101,11 +100,27 @@ public final class CkaJob {
         }
     }
 
+    /** Model A and, with --compare, model B, with their analysed layers; checked before anything runs. */
+    static List<AnalysedModel> resolveModels(RunConfig config) {
+        List<AnalysedModel> models = new ArrayList<>();
+        models.add(AnalysedModel.resolve(ResultRows.MODEL_A, config.model(), config.layers(), "--layers"));
+        if (config.compare() != null) {
+            AnalysedModel b = AnalysedModel.resolve(ResultRows.MODEL_B, config.compare(), config.compareLayers(), "--compare-layers");
+            if (b.inputSize() != models.get(0).inputSize()) {
+                throw new UsageException("--compare " + config.compare() + " takes " + b.inputSize() + "x" + b.inputSize()
+                        + " images, --model " + config.model() + " takes " + models.get(0).inputSize() + ": they must match");
+            }
+            models.add(b);
+        }
+        return models;
+    }
+
     /** Executors process whole batches; only their small results come back, in batch order. */
-    private static List<BatchResult> processBatches(SparkSession spark, BatchPlan plan, RunConfig config) {
+    private static List<BatchResult> processBatches(SparkSession spark, BatchPlan plan, RunConfig config,
+            List<AnalysedModel> models) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int partitions = Math.min(plan.batches().size(), Math.max(1, jsc.defaultParallelism()));
-        BatchProcessor processor = new BatchProcessor(config, new HadoopConf(spark.sparkContext().hadoopConfiguration()),
+        BatchProcessor processor = new BatchProcessor(config, models, new HadoopConf(spark.sparkContext().hadoopConfiguration()),
                 SparkSessions.tasksPerExecutor(spark));
         List<BatchResult> results = new ArrayList<>(jsc.parallelize(plan.batches(), partitions)
                 .mapPartitions(processor)
@@ -114,19 +129,16 @@ public final class CkaJob {
         return results;
     }
 
-    static List<LayerInfo> layers(RunConfig config) {
-        return Vgg11.layers(config.imageSize(), false);
-    }
-
     private static String json(Object value) {
         return JSON.toJson(value);
     }
 
-    private static String models(RunConfig config, List<BatchResult> results) {
-        Map<String, Object> a = new LinkedHashMap<>();
-        a.put("spec", config.model().toString());
-        a.put("layers", layers(config).stream().map(LayerInfo::name).toArray());
-        return json(Map.of("a", a));
+    private static String models(List<AnalysedModel> models) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (AnalysedModel model : models) {
+            m.put(model.label(), model.identity());
+        }
+        return json(m);
     }
 
     /** Software and machine, and per executor JVM: its device and how many models it built. */

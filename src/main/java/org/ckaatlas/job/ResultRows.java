@@ -16,6 +16,7 @@ import org.ckaatlas.results.Table;
 final class ResultRows {
     static final String GLOBAL = "global";
     static final String MODEL_A = "a";
+    static final String MODEL_B = "b";
 
     private ResultRows() {}
 
@@ -54,24 +55,49 @@ final class ResultRows {
         return rows;
     }
 
-    static List<GenericRecord> layers(String model, List<LayerInfo> layers) {
+    static List<GenericRecord> layers(List<AnalysedModel> models) {
         List<GenericRecord> rows = new ArrayList<>();
-        for (int i = 0; i < layers.size(); i++) {
-            LayerInfo layer = layers.get(i);
-            rows.add(new GenericRecordBuilder(Table.LAYERS.schema())
-                    .set("model", model)
-                    .set("layer", i)
-                    .set("name", layer.name())
-                    .set("tap", layer.tap())
-                    .set("channels", layer.channels())
-                    .set("height", layer.height())
-                    .set("width", layer.width())
-                    .build());
+        for (AnalysedModel model : models) {
+            for (int i = 0; i < model.layers().size(); i++) {
+                LayerInfo layer = model.layers().get(i);
+                rows.add(new GenericRecordBuilder(Table.LAYERS.schema())
+                        .set("model", model.label())
+                        .set("layer", i)
+                        .set("name", layer.name())
+                        .set("tap", layer.tap())
+                        .set("channels", layer.channels())
+                        .set("height", layer.height())
+                        .set("width", layer.width())
+                        .build());
+            }
         }
         return rows;
     }
 
-    static List<GenericRecord> hsicBatches(String scope, Estimator estimator, String model, MinibatchHsic hsic) {
+    /** Layers of all models together: the size of every HSIC and CKA matrix of the run. */
+    static int layerCount(List<AnalysedModel> models) {
+        return models.stream().mapToInt(m -> m.layers().size()).sum();
+    }
+
+    /** For each index of the combined matrix, the model label and the layer within that model. */
+    private record Index(String[] model, int[] layer) {
+        static Index of(List<AnalysedModel> models) {
+            int size = layerCount(models);
+            String[] model = new String[size];
+            int[] layer = new int[size];
+            int k = 0;
+            for (AnalysedModel m : models) {
+                for (int i = 0; i < m.layers().size(); i++, k++) {
+                    model[k] = m.label();
+                    layer[k] = i;
+                }
+            }
+            return new Index(model, layer);
+        }
+    }
+
+    static List<GenericRecord> hsicBatches(String scope, Estimator estimator, List<AnalysedModel> models, MinibatchHsic hsic) {
+        Index index = Index.of(models);
         List<GenericRecord> rows = new ArrayList<>();
         hsic.perBatch().forEach((batch, matrix) -> {
             for (int x = 0; x < matrix.length; x++) {
@@ -81,10 +107,10 @@ final class ResultRows {
                     row.put("estimator", estimator.label());
                     row.put("batch", batch);
                     row.put("n", hsic.batchSize(batch));
-                    row.put("model_x", model);
-                    row.put("layer_x", x);
-                    row.put("model_y", model);
-                    row.put("layer_y", y);
+                    row.put("model_x", index.model()[x]);
+                    row.put("layer_x", index.layer()[x]);
+                    row.put("model_y", index.model()[y]);
+                    row.put("layer_y", index.layer()[y]);
                     row.put("hsic", matrix[x][y]);
                     rows.add(row);
                 }
@@ -93,17 +119,18 @@ final class ResultRows {
         return rows;
     }
 
-    static List<GenericRecord> layerCka(String scope, Estimator estimator, String model, CkaMatrix cka) {
+    static List<GenericRecord> layerCka(String scope, Estimator estimator, List<AnalysedModel> models, CkaMatrix cka) {
+        Index index = Index.of(models);
         List<GenericRecord> rows = new ArrayList<>();
         for (int x = 0; x < cka.size(); x++) {
             for (int y = 0; y < cka.size(); y++) {
                 GenericData.Record row = new GenericData.Record(Table.LAYER_CKA.schema());
                 row.put("scope", scope);
                 row.put("estimator", estimator.label());
-                row.put("model_x", model);
-                row.put("layer_x", x);
-                row.put("model_y", model);
-                row.put("layer_y", y);
+                row.put("model_x", index.model()[x]);
+                row.put("layer_x", index.layer()[x]);
+                row.put("model_y", index.model()[y]);
+                row.put("layer_y", index.layer()[y]);
                 row.put("cka", cka.get(x, y));
                 row.put("ci_low", cka.hasInterval() ? cka.low(x, y) : null);
                 row.put("ci_high", cka.hasInterval() ? cka.high(x, y) : null);

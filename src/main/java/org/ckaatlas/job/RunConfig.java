@@ -26,7 +26,9 @@ public final class RunConfig implements Serializable {
     private final int batchSize;
     private final long seed;
     private final int bootstrapResamples;
-    private final int imageSize;
+    private final ModelSpec compare;
+    private final List<String> layers;
+    private final List<String> compareLayers;
     private final Kernel kernel;
     private final Estimator estimator;
 
@@ -50,7 +52,9 @@ public final class RunConfig implements Serializable {
         batchSize = b.batchSize;
         seed = b.seed;
         bootstrapResamples = b.bootstrapResamples;
-        imageSize = b.imageSize;
+        compare = b.compare;
+        layers = List.copyOf(b.layers);
+        compareLayers = List.copyOf(b.compareLayers);
         kernel = b.kernel;
         estimator = b.estimator;
     }
@@ -94,9 +98,19 @@ public final class RunConfig implements Serializable {
         return bootstrapResamples;
     }
 
-    /** Side of the square network input. */
-    public int imageSize() {
-        return imageSize;
+    /** Model B, run on the same batches, or null. */
+    public ModelSpec compare() {
+        return compare;
+    }
+
+    /** Model A's analysed layers, by name or index; empty for all. */
+    public List<String> layers() {
+        return layers;
+    }
+
+    /** Model B's analysed layers, by name or index; empty for all. */
+    public List<String> compareLayers() {
+        return compareLayers;
     }
 
     public Kernel kernel() {
@@ -118,7 +132,9 @@ public final class RunConfig implements Serializable {
         m.put("batch-size", batchSize);
         m.put("seed", seed);
         m.put("bootstrap", bootstrapResamples);
-        m.put("image-size", imageSize);
+        m.put("compare", compare == null ? null : compare.toString());
+        m.put("layers", layers);
+        m.put("compare-layers", compareLayers);
         m.put("kernel", kernel.toString());
         m.put("estimator", estimator.label());
         return m;
@@ -133,7 +149,9 @@ public final class RunConfig implements Serializable {
         private int batchSize = DEFAULT_BATCH_SIZE;
         private long seed;
         private int bootstrapResamples = DEFAULT_RESAMPLES;
-        private int imageSize = 224;
+        private ModelSpec compare;
+        private List<String> layers = List.of();
+        private List<String> compareLayers = List.of();
         private Kernel kernel = new Kernel.Linear();
         private Estimator estimator = Estimator.UNBIASED;
 
@@ -174,8 +192,18 @@ public final class RunConfig implements Serializable {
             return this;
         }
 
-        public Builder optImageSize(int imageSize) {
-            this.imageSize = imageSize;
+        public Builder optCompare(ModelSpec compare) {
+            this.compare = compare;
+            return this;
+        }
+
+        public Builder optLayers(List<String> layers) {
+            this.layers = layers;
+            return this;
+        }
+
+        public Builder optCompareLayers(List<String> compareLayers) {
+            this.compareLayers = compareLayers;
             return this;
         }
 

@@ -1,6 +1,7 @@
 package org.ckaatlas.model;
 
 import ai.djl.Device;
+import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
@@ -8,24 +9,51 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
-/** A built-in architecture (VGG11) on one device, its weights drawn from the spec's seed. */
+/** The built-in VGG11 trunk on one device: weights drawn from the spec's seed, or loaded (djl:PATH). */
 final class BuiltInNetwork implements TappedNetwork, AutoCloseable {
     private final Model model;
     private final Vgg11 block;
     private final List<LayerInfo> layers;
 
+    private final boolean postRelu;
+
     BuiltInNetwork(ModelSpec spec, Device device, int inputSize) {
         block = new Vgg11();
         block.setInitializer(new SeededKaimingNormal(spec.seed()), Parameter.Type.WEIGHT);
         block.setInitializer(Initializer.ZEROS, Parameter.Type.BIAS);
-        model = Model.newInstance(spec.architecture(), device, "PyTorch");
+        model = Model.newInstance("vgg11", device, "PyTorch");
         model.setBlock(block);
         block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, inputSize, inputSize));
+        if (spec.kind().equals("djl")) {
+            try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(Path.of(spec.path()))))) {
+                block.loadParameters(model.getNDManager(), in);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (MalformedModelException e) {
+                throw new IllegalArgumentException(spec.path() + " does not hold VGG11 parameters: " + e.getMessage(), e);
+            }
+        }
         // inference only: no parameter records gradients, so no autograd graph is ever built
         block.freezeParameters(true);
-        layers = Vgg11.layers(inputSize, false);
+        postRelu = spec.postRelu();
+        layers = Vgg11.layers(inputSize, postRelu);
+    }
+
+    /** Writes this network's parameters where {@code djl:PATH} can load them. */
+    void saveParameters(Path file) throws IOException {
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file)))) {
+            block.saveParameters(out);
+        }
     }
 
     @Override
@@ -40,7 +68,7 @@ final class BuiltInNetwork implements TappedNetwork, AutoCloseable {
 
     @Override
     public void forward(NDArray images, TapSink sink) {
-        block.forwardTaps(new ParameterStore(images.getManager(), false), images, false, sink);
+        block.forwardTaps(new ParameterStore(images.getManager(), false), images, postRelu, sink);
     }
 
     @Override

@@ -11,18 +11,25 @@ import java.util.concurrent.atomic.AtomicInteger;
  * task instead). The load count is reported in the results, so a test can hold us to it.
  */
 public final class ModelCache {
-    private record Key(ModelSpec spec, Device device, int inputSize) {}
+    private record Key(ModelSpec spec, Device device) {}
 
     private static final Map<Key, TappedNetwork> MODELS = new ConcurrentHashMap<>();
     private static final AtomicInteger LOADS = new AtomicInteger();
 
     private ModelCache() {}
 
-    public static TappedNetwork get(ModelSpec spec, Device device, int inputSize) {
-        return MODELS.computeIfAbsent(new Key(spec, device, inputSize), key -> {
+    public static TappedNetwork get(ModelSpec spec, Device device) {
+        return MODELS.computeIfAbsent(new Key(spec, device), key -> {
             LOADS.incrementAndGet();
-            return new BuiltInNetwork(key.spec(), key.device(), key.inputSize());
+            return load(key.spec(), key.device());
         });
+    }
+
+    /** A fresh network, not cached: for checks on the driver and for tools. */
+    public static TappedNetwork load(ModelSpec spec, Device device) {
+        return spec.isBuiltIn()
+                ? new BuiltInNetwork(spec, device, ModelDescription.of(spec).inputSize())
+                : new TorchScriptNetwork(spec, device);
     }
 
     /** How many models this JVM has built so far. */

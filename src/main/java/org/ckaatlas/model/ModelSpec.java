@@ -5,34 +5,63 @@ import java.util.Locale;
 
 /**
  * What to load, as given on the command line: a recipe that travels to executors, never a model.
- * {@code vgg11} or {@code vgg11:seed=N} — the built-in VGG11, randomly initialised from the seed.
+ * <ul>
+ *   <li>{@code vgg11} or {@code vgg11:seed=N}: the built-in VGG11 trunk, randomly initialised from the seed;</li>
+ *   <li>{@code torchscript:PATH}: a TorchScript file made by scripts/export_torchscript.py, its sidecar
+ *       at PATH.json;</li>
+ *   <li>{@code djl:PATH}: built-in VGG11 parameters saved with DJL's {@code Block.saveParameters}.</li>
+ * </ul>
+ *
+ * @param kind vgg11, torchscript or djl
+ * @param path the file, for torchscript and djl
+ * @param seed the initialisation seed, for vgg11
+ * @param postRelu for the built-in network: tap each conv after its ReLU instead of before
  */
-public record ModelSpec(String architecture, long seed) implements Serializable {
-    public static final long DEFAULT_SEED = 0;
+public record ModelSpec(String kind, String path, long seed, boolean postRelu) implements Serializable {
+    public static final String FORMS = "vgg11, vgg11:seed=N, torchscript:PATH, djl:PATH";
 
     /** @throws IllegalArgumentException naming the valid forms */
     public static ModelSpec parse(String text) {
-        String[] parts = text.trim().split(":", 2);
-        String arch = parts[0].toLowerCase(Locale.ROOT);
-        if (!arch.equals("vgg11")) {
-            throw new IllegalArgumentException("unknown model '" + text + "' (known: vgg11, vgg11:seed=N)");
+        String t = text.trim();
+        int colon = t.indexOf(':');
+        String kind = (colon < 0 ? t : t.substring(0, colon)).toLowerCase(Locale.ROOT);
+        String rest = colon < 0 ? "" : t.substring(colon + 1);
+        switch (kind) {
+            case "vgg11":
+                if (rest.isEmpty()) {
+                    return new ModelSpec(kind, null, 0, false);
+                }
+                if (rest.startsWith("seed=")) {
+                    try {
+                        return new ModelSpec(kind, null, Long.parseLong(rest.substring(5)), false);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("model seed is not a number in '" + text + "'");
+                    }
+                }
+                throw new IllegalArgumentException("unknown model option '" + rest + "' in '" + text + "' (known: seed=N)");
+            case "torchscript":
+            case "djl":
+                if (rest.isEmpty()) {
+                    throw new IllegalArgumentException("'" + text + "' needs a file: " + kind + ":PATH");
+                }
+                return new ModelSpec(kind, rest, 0, false);
+            default:
+                throw new IllegalArgumentException("unknown model '" + text + "' (known: " + FORMS + ")");
         }
-        long seed = DEFAULT_SEED;
-        if (parts.length == 2) {
-            if (!parts[1].startsWith("seed=")) {
-                throw new IllegalArgumentException("unknown model option '" + parts[1] + "' in '" + text + "' (known: seed=N)");
-            }
-            try {
-                seed = Long.parseLong(parts[1].substring("seed=".length()));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("model seed is not a number in '" + text + "'");
-            }
-        }
-        return new ModelSpec(arch, seed);
+    }
+
+    /** The same recipe with the built-in network's taps after (true) or before (false) each ReLU. */
+    public ModelSpec withPostRelu(boolean post) {
+        return new ModelSpec(kind, path, seed, post);
+    }
+
+    public boolean isBuiltIn() {
+        return !kind.equals("torchscript");
     }
 
     @Override
     public String toString() {
-        return architecture + ":seed=" + seed;
+        String base = kind.equals("vgg11") ? "vgg11:seed=" + seed : kind + ":" + path;
+        return postRelu ? base + " (post-relu)" : base;
     }
 }

@@ -1,5 +1,6 @@
 package org.ckaatlas.render;
 
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.File;
 import java.io.FileNotFoundException;
@@ -12,6 +13,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
 import org.ckaatlas.results.ResultReader;
@@ -49,47 +52,71 @@ public final class RunReport {
         if (!"succeeded".equals(run.get("status").toString())) {
             throw new FileNotFoundException("run '" + runId + "' has status " + run.get("status") + ": nothing to render");
         }
-        List<String> names = layerNames();
-        double[][] cka = ckaMatrix(names.size());
+        Map<String, List<String>> names = layerNames();
         GenericRecord anyCka = reader.read(Table.LAYER_CKA, runId).get(0);
+        JsonObject models = JsonParser.parseString(run.get("models").toString()).getAsJsonObject();
         Path dir = Files.createDirectories(folder(out, runId));
-        String heatmapFile = "layer_cka_global.png";
-        String subtitle = String.format(Locale.ROOT, "run %s · scope global · %s · %s images in %s batches",
-                runId, modelSpec(run), anyCka.get("images"), anyCka.get("batches"));
-        new Heatmap("Layer x layer CKA (minibatch, unbiased HSIC)", subtitle, names, names, cka)
-                .axisLabels("layer", "layer")
-                .writePng(dir.resolve(heatmapFile).toFile(), 760, 680);
+        List<Figure> figures = new ArrayList<>();
+        for (String[] pair : new String[][] {{"a", "a"}, {"b", "b"}, {"a", "b"}}) {
+            if (!names.containsKey(pair[0]) || !names.containsKey(pair[1])) {
+                continue;
+            }
+            String x = pair[0];
+            String y = pair[1];
+            String file = heatmapName(x, y);
+            String specX = models.getAsJsonObject(x).get("spec").getAsString();
+            String specY = models.getAsJsonObject(y).get("spec").getAsString();
+            String subtitle = String.format(Locale.ROOT, "run %s · scope global · %s · %s images in %s batches", runId,
+                    x.equals(y) ? specX : specX + " vs " + specY, anyCka.get("images"), anyCka.get("batches"));
+            String title = x.equals(y) ? "Layer x layer CKA of model " + x + " (minibatch, unbiased HSIC)"
+                    : "Cross-model CKA: model a (rows) x model b (columns)";
+            new Heatmap(title, subtitle, names.get(x), names.get(y), ckaMatrix(x, y, names))
+                    .axisLabels("model " + x + " layer", "model " + y + " layer")
+                    .writePng(dir.resolve(file).toFile(), 760, 680);
+            figures.add(new Figure(file, x.equals(y)
+                    ? "Minibatch linear CKA (Nguyen et al. 2021, unbiased HSIC summed over batches) between every pair of"
+                            + " the " + names.get(x).size() + " analysed layers of model " + x + " (" + specX + ")."
+                            + " 1 = the two layers' representations agree up to rotation and scale; 0 = unrelated."
+                    : "CKA between each layer of model a (" + specX + ", rows) and each layer of model b (" + specY
+                            + ", columns), over the same images in the same batches."));
+        }
         Path index = dir.resolve("index.html");
-        Files.writeString(index, html(run, names, heatmapFile), StandardCharsets.UTF_8);
+        Files.writeString(index, html(run, names, figures), StandardCharsets.UTF_8);
         return index;
     }
 
-    private List<String> layerNames() throws IOException {
+    /** A rendered figure and what its caption says. */
+    private record Figure(String file, String caption) {}
+
+    /** The PNG of the (x, y) model pair's global heatmap. */
+    static String heatmapName(String x, String y) {
+        return x.equals("a") && y.equals("a") ? "layer_cka_global.png"
+                : x.equals(y) ? "layer_cka_global_" + x + ".png" : "layer_cka_global_" + x + "_vs_" + y + ".png";
+    }
+
+    /** Layer names by model label, in layer order. */
+    private Map<String, List<String>> layerNames() throws IOException {
         List<GenericRecord> layers = new ArrayList<>(reader.read(Table.LAYERS, runId));
         layers.sort(Comparator.comparingInt(r -> (Integer) r.get("layer")));
-        List<String> names = new ArrayList<>();
+        Map<String, List<String>> names = new TreeMap<>();
         for (GenericRecord r : layers) {
-            names.add(r.get("name").toString());
+            names.computeIfAbsent(r.get("model").toString(), k -> new ArrayList<>()).add(r.get("name").toString());
         }
         return names;
     }
 
-    private double[][] ckaMatrix(int size) throws IOException {
-        double[][] m = new double[size][size];
+    private double[][] ckaMatrix(String x, String y, Map<String, List<String>> names) throws IOException {
+        double[][] m = new double[names.get(x).size()][names.get(y).size()];
         for (GenericRecord r : reader.read(Table.LAYER_CKA, runId)) {
-            if ("global".equals(r.get("scope").toString())) {
+            if ("global".equals(r.get("scope").toString()) && "unbiased".equals(r.get("estimator").toString())
+                    && x.equals(r.get("model_x").toString()) && y.equals(r.get("model_y").toString())) {
                 m[(Integer) r.get("layer_x")][(Integer) r.get("layer_y")] = (Double) r.get("cka");
             }
         }
         return m;
     }
 
-    private static String modelSpec(GenericRecord run) {
-        return JsonParser.parseString(run.get("models").toString())
-                .getAsJsonObject().getAsJsonObject("a").get("spec").getAsString();
-    }
-
-    private String html(GenericRecord run, List<String> names, String heatmapFile) throws IOException {
+    private String html(GenericRecord run, Map<String, List<String>> names, List<Figure> figures) throws IOException {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
                 .append("<title>cka-atlas run ").append(esc(runId)).append("</title>")
@@ -106,32 +133,42 @@ public final class RunReport {
         row(h, "configuration", run.get("config"));
         row(h, "versions", run.get("versions"));
         h.append("</table>\n");
-        h.append("<h2>Layer x layer CKA</h2>\n<figure><img src=\"").append(heatmapFile)
-                .append("\" width=\"760\" height=\"680\" alt=\"layer x layer CKA heatmap\"><figcaption>")
-                .append("Minibatch linear CKA (Nguyen et al. 2021, unbiased HSIC summed over batches) between every")
-                .append(" pair of the ").append(names.size()).append(" analysed layers over all images. 1 = the two")
-                .append(" layers' representations agree up to rotation and scale; 0 = unrelated.</figcaption></figure>\n");
+        h.append("<h2>Layer x layer CKA</h2>\n");
+        for (Figure f : figures) {
+            h.append("<figure><img src=\"").append(esc(f.file())).append("\" width=\"760\" height=\"680\" alt=\"")
+                    .append(esc(f.file())).append("\"><figcaption>").append(esc(f.caption())).append("</figcaption></figure>\n");
+        }
         h.append(intervals(names));
         h.append(failures());
         h.append("</body></html>\n");
         return h.toString();
     }
 
-    private String intervals(List<String> names) throws IOException {
-        StringBuilder h = new StringBuilder("<h2>95% bootstrap intervals over batches</h2>\n<table><tr><th>layer x</th>"
+    private String intervals(Map<String, List<String>> names) throws IOException {
+        StringBuilder h = new StringBuilder("<h2>95% bootstrap intervals over batches (unbiased)</h2>\n<table><tr><th>layer x</th>"
                 + "<th>layer y</th><th>CKA</th><th>interval</th></tr>\n");
-        List<GenericRecord> rows = new ArrayList<>(reader.read(Table.LAYER_CKA, runId));
-        rows.sort(Comparator.comparingInt((GenericRecord r) -> (Integer) r.get("layer_x")).thenComparingInt(r -> (Integer) r.get("layer_y")));
-        for (GenericRecord r : rows) {
+        List<GenericRecord> rows = new ArrayList<>();
+        for (GenericRecord r : reader.read(Table.LAYER_CKA, runId)) {
+            String mx = r.get("model_x").toString();
+            String my = r.get("model_y").toString();
             int x = (Integer) r.get("layer_x");
             int y = (Integer) r.get("layer_y");
-            if (x >= y) {
-                continue;
+            boolean upper = mx.equals(my) ? x < y : mx.compareTo(my) < 0;
+            if (upper && "unbiased".equals(r.get("estimator").toString()) && "global".equals(r.get("scope").toString())) {
+                rows.add(r);
             }
+        }
+        rows.sort(Comparator.comparing((GenericRecord r) -> r.get("model_x").toString() + r.get("model_y"))
+                .thenComparingInt(r -> (Integer) r.get("layer_x")).thenComparingInt(r -> (Integer) r.get("layer_y")));
+        boolean twoModels = names.size() > 1;
+        for (GenericRecord r : rows) {
+            String mx = r.get("model_x").toString();
+            String my = r.get("model_y").toString();
             Object low = r.get("ci_low");
             h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%.4f</td><td>%s</td></tr>%n",
-                    esc(names.get(x)), esc(names.get(y)), (Double) r.get("cka"),
-                    low == null ? "none (fewer than 2 batches)"
+                    esc((twoModels ? mx + ":" : "") + names.get(mx).get((Integer) r.get("layer_x"))),
+                    esc((twoModels ? my + ":" : "") + names.get(my).get((Integer) r.get("layer_y"))), (Double) r.get("cka"),
+                    low == null ? "none (fewer than 2 batches, or --bootstrap 0)"
                             : String.format(Locale.ROOT, "[%.4f, %.4f]", (Double) low, (Double) r.get("ci_high"))));
         }
         return h.append("</table>\n").toString();

@@ -117,7 +117,7 @@ public final class CkaBench {
 
     private static void layerHsic(int batch) {
         System.out.printf(Locale.ROOT, "%n2. Layer x layer HSIC for one batch of %d images, inside a VGG11 forward pass%n", batch);
-        TappedNetwork network = ModelCache.get(new ModelSpec("vgg11", 0), Device.cpu(), 224);
+        TappedNetwork network = ModelCache.get(ModelSpec.parse("vgg11"), Device.cpu());
         forward(network, 8, new long[1]); // warm-up
         long[] hsicNanos = new long[1];
         long t0 = System.nanoTime();
@@ -151,7 +151,7 @@ public final class CkaBench {
 
     /** The bare forward pass of the built-in VGG11 trunk: median of 3 batches after a warm-up. */
     private static void forwardOnly(int batch) {
-        TappedNetwork network = ModelCache.get(new ModelSpec("vgg11", 0), Device.cpu(), 224);
+        TappedNetwork network = ModelCache.get(ModelSpec.parse("vgg11"), Device.cpu());
         forward(network, batch, new long[1]);
         double[] seconds = new double[3];
         for (int r = 0; r < seconds.length; r++) {

@@ -26,7 +26,7 @@ class Vgg11Test {
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             NDArray images = manager.create(fixedInput(), new Shape(4, 3, SIZE, SIZE));
             network.forward(images, (layer, output) -> {
-                LayerInfo info = network.layers().get(layer);
+                LayerInfo info = Vgg11.layers(SIZE, false).get(layer);
                 assertEquals(new Shape(4, info.channels(), info.height(), info.width()), output.getShape(), info.name());
                 outputs.add(output.toFloatArray());
                 try (NDArray g = Grams.linear(output)) {
@@ -54,10 +54,10 @@ class Vgg11Test {
         assertEquals(List.of(224, 112, 56, 56, 28, 28, 14, 14), layers.stream().map(LayerInfo::height).toList());
         assertEquals("conv1", layers.get(0).name());
 
-        TappedNetwork a = ModelCache.get(new ModelSpec("vgg11", 1), Device.cpu(), SIZE);
-        TappedNetwork again = ModelCache.get(new ModelSpec("vgg11", 1), Device.cpu(), SIZE);
+        TappedNetwork a = ModelCache.get(new ModelSpec("vgg11", null, 1, false), Device.cpu());
+        TappedNetwork again = ModelCache.get(new ModelSpec("vgg11", null, 1, false), Device.cpu());
         assertSame(a, again, "one model per JVM, spec and device");
-        TappedNetwork b = ModelCache.get(new ModelSpec("vgg11", 2), Device.cpu(), SIZE);
+        TappedNetwork b = ModelCache.get(new ModelSpec("vgg11", null, 2, false), Device.cpu());
 
         List<float[]> gramsA = new ArrayList<>();
         List<float[]> outA = run(a, gramsA);
@@ -89,8 +89,10 @@ class Vgg11Test {
 
     @Test
     void specsParseOrNameTheValidForms() {
-        assertEquals(new ModelSpec("vgg11", 0), ModelSpec.parse("vgg11"));
-        assertEquals(new ModelSpec("vgg11", 7), ModelSpec.parse("VGG11:seed=7"));
+        assertEquals(new ModelSpec("vgg11", null, 0, false), ModelSpec.parse("vgg11"));
+        assertEquals(new ModelSpec("vgg11", null, 7, false), ModelSpec.parse("VGG11:seed=7"));
+        assertEquals("torchscript", ModelSpec.parse("torchscript:/m.pt").kind());
+        assertThrows(IllegalArgumentException.class, () -> ModelSpec.parse("torchscript:"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelSpec.parse("resnet9000"));
         assertTrue(e.getMessage().contains("vgg11"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ModelSpec.parse("vgg11:seed=x"));

@@ -1,0 +1,76 @@
+package org.ckaatlas.model;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a model offers for analysis, known on the driver without loading it: its layers (name, tap,
+ * output shape) and the input size it expects. For TorchScript it comes from the sidecar.
+ */
+public record ModelDescription(List<LayerInfo> layers, int inputSize) {
+    public static final int BUILT_IN_INPUT = 224;
+
+    /** @throws IllegalArgumentException with a line that says what is missing or wrong */
+    public static ModelDescription of(ModelSpec spec) {
+        switch (spec.kind()) {
+            case "vgg11":
+                return new ModelDescription(Vgg11.layers(BUILT_IN_INPUT, spec.postRelu()), BUILT_IN_INPUT);
+            case "djl":
+                requireFile(spec.path(), "DJL parameters");
+                return new ModelDescription(Vgg11.layers(BUILT_IN_INPUT, spec.postRelu()), BUILT_IN_INPUT);
+            case "torchscript":
+                requireFile(spec.path(), "TorchScript file");
+                return sidecar(Path.of(spec.path() + ".json"));
+            default:
+                throw new IllegalArgumentException("unknown model kind " + spec.kind());
+        }
+    }
+
+    /** Index of each layer name, in order; used to resolve --layers. */
+    public List<String> names() {
+        return layers.stream().map(LayerInfo::name).toList();
+    }
+
+    private static ModelDescription sidecar(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no sidecar " + file + " (scripts/export_torchscript.py writes it)");
+        }
+        try {
+            JsonObject json = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+            int inputSize = json.get("input_size").getAsInt();
+            String tap = json.has("taps") ? json.get("taps").getAsString() : "output";
+            List<LayerInfo> layers = new ArrayList<>();
+            for (JsonElement e : json.getAsJsonArray("layers")) {
+                JsonObject layer = e.getAsJsonObject();
+                JsonArray shape = layer.getAsJsonArray("shape");
+                if (shape.size() != 3) {
+                    throw new IllegalArgumentException("sidecar " + file + ": layer " + layer.get("name")
+                            + " has shape " + shape + "; cka-atlas analyses (C, h, w) feature maps");
+                }
+                layers.add(new LayerInfo(layer.get("name").getAsString(), tap, shape.get(0).getAsInt(),
+                        shape.get(1).getAsInt(), shape.get(2).getAsInt()));
+            }
+            if (layers.isEmpty()) {
+                throw new IllegalArgumentException("sidecar " + file + " lists no layers");
+            }
+            return new ModelDescription(List.copyOf(layers), inputSize);
+        } catch (IOException | JsonParseException | IllegalStateException | NullPointerException
+                | UnsupportedOperationException e) {
+            throw new IllegalArgumentException("sidecar " + file + " is not a cka-atlas sidecar: " + e.getMessage());
+        }
+    }
+
+    private static void requireFile(String path, String what) {
+        if (!Files.isRegularFile(Path.of(path))) {
+            throw new IllegalArgumentException("no " + what + " at " + path);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package org.ckaatlas.model;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A TorchScript file whose forward returns a tuple of the layers to analyse, in the order its sidecar
+ * names them. Every output is checked against the sidecar: a missing or misshapen layer fails loudly.
+ */
+final class TorchScriptNetwork implements TappedNetwork, AutoCloseable {
+    private final Model model;
+    private final List<LayerInfo> layers;
+
+    TorchScriptNetwork(ModelSpec spec, Device device) {
+        layers = ModelDescription.of(spec).layers();
+        model = Model.newInstance("torchscript", device, "PyTorch");
+        try {
+            model.load(Path.of(spec.path()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (MalformedModelException e) {
+            throw new IllegalArgumentException(spec.path() + " is not a TorchScript file: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<LayerInfo> layers() {
+        return layers;
+    }
+
+    @Override
+    public Device device() {
+        return model.getNDManager().getDevice();
+    }
+
+    @Override
+    public void forward(NDArray images, TapSink sink) {
+        NDList outputs = model.getBlock().forward(new ParameterStore(images.getManager(), false), new NDList(images), false);
+        try {
+            if (outputs.size() != layers.size()) {
+                throw new IllegalStateException("the TorchScript returns " + outputs.size() + " outputs; its sidecar names "
+                        + layers.size() + " layers");
+            }
+            long n = images.getShape().get(0);
+            for (int i = 0; i < layers.size(); i++) {
+                LayerInfo layer = layers.get(i);
+                Shape expected = new Shape(n, layer.channels(), layer.height(), layer.width());
+                if (!outputs.get(i).getShape().equals(expected)) {
+                    throw new IllegalStateException("output " + i + " (" + layer.name() + ") has shape "
+                            + outputs.get(i).getShape() + "; the sidecar says " + expected);
+                }
+                sink.accept(i, outputs.get(i));
+            }
+        } finally {
+            outputs.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}
