@@ -83,6 +83,15 @@ final class RunCommand implements Callable<Integer> {
             description = "unbiased (minibatch CKA, Nguyen et al. 2021), or biased: the original 2019 CKA, reported beside the unbiased one (default: ${DEFAULT-VALUE})")
     Estimator estimator;
 
+    @Option(names = "--preprocessing", defaultValue = "resize",
+            description = "resize (straight to the input size, as the original analysis), resize-crop (torchvision: "
+                    + "shorter side to 256, centre crop 224) or resize-crop:R (default: ${DEFAULT-VALUE})")
+    String preprocessing;
+
+    @Option(names = "--max-failed-fraction", defaultValue = "0.05",
+            description = "above this share of images failing to decode the run fails, exit 3 (default: ${DEFAULT-VALUE})")
+    double maxFailedFraction;
+
     @Option(names = "--master", description = "Spark master URL (default: the one spark-submit sets, else local[*])")
     String master;
 
@@ -148,6 +157,8 @@ final class RunCommand implements Callable<Integer> {
                     .optBootstrapResamples(bootstrap)
                     .optKernel(kernel)
                     .optEstimator(estimator)
+                    .optPreprocessing(preprocessing)
+                    .optMaxFailedFraction(maxFailedFraction)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -19,7 +20,10 @@ import org.apache.hadoop.fs.RemoteIterator;
  * files directly under the root have no label and are skipped.
  */
 public final class ImageListing {
-    public static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif");
+    /** jpg, jpeg, png, bmp, gif; and webp when an ImageIO plug-in for it is on the classpath. */
+    public static final Set<String> EXTENSIONS = ImageIO.getImageReadersBySuffix("webp").hasNext()
+            ? Set.of("jpg", "jpeg", "png", "bmp", "gif", "webp")
+            : Set.of("jpg", "jpeg", "png", "bmp", "gif");
 
     private ImageListing() {}
 

@@ -7,6 +7,7 @@ import java.io.Serializable;
  *
  * @param imageId path under the data root, '/'-separated (the key in every table)
  * @param label the first folder level under the root
- * @param uri the file's full URI, for reading it on an executor
+ * @param uri the file's full URI, encoded (spaces as %20), for reading it on an executor:
+ *     open it with {@code new Path(URI.create(uri))}
  */
 public record ImageRef(String imageId, String label, String uri) implements Serializable {}

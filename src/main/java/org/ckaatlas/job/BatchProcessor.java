@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -45,7 +46,7 @@ final class BatchProcessor implements FlatMapFunction<Iterator<BatchPlan.Batch>,
     BatchProcessor(RunConfig config, List<AnalysedModel> models, HadoopConf hadoop, int tasksPerExecutor) {
         this.config = config;
         this.models = models;
-        this.preprocessing = new Preprocessing(models.get(0).inputSize());
+        this.preprocessing = config.preprocessing(models.get(0).inputSize());
         this.hadoop = hadoop;
         this.tasksPerExecutor = tasksPerExecutor;
     }
@@ -111,7 +112,8 @@ final class BatchProcessor implements FlatMapFunction<Iterator<BatchPlan.Batch>,
     }
 
     private byte[] readAll(String uri) throws IOException {
-        Path path = new Path(uri);
+        // the URI is already encoded ("caf%C3%A9%20au%20lait"): Path(String) would encode it again
+        Path path = new Path(URI.create(uri));
         try (InputStream in = path.getFileSystem(hadoop.get()).open(path)) {
             return in.readAllBytes();
         }

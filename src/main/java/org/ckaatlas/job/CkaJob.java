@@ -50,6 +50,12 @@ public final class CkaJob {
             long failed = plan.imageCount() - ok;
             int used = (int) results.stream().filter(BatchResult::contributes).count();
             int skipped = results.size() - used;
+            if (failed > config.maxFailedFraction() * plan.imageCount()) {
+                throw new IOException(String.format(java.util.Locale.ROOT,
+                        "%d of %d images failed to decode (%.1f%%), above --max-failed-fraction %s; first: %s",
+                        failed, plan.imageCount(), 100.0 * failed / plan.imageCount(), config.maxFailedFraction(),
+                        firstFailure(results)));
+            }
             if (used == 0) {
                 throw new IOException("no batch kept 4 decodable images (" + failed + " of " + plan.imageCount()
                         + " images failed): nothing to compute");
@@ -98,6 +104,11 @@ public final class CkaJob {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--data " + config.data() + ": " + e.getMessage());
         }
+    }
+
+    private static String firstFailure(List<BatchResult> results) {
+        return results.stream().flatMap(r -> r.images().stream()).filter(i -> !i.isOk()).findFirst()
+                .map(i -> i.imageId() + " (" + i.error() + ")").orElse("none");
     }
 
     /** Model A and, with --compare, model B, with their analysed layers; checked before anything runs. */

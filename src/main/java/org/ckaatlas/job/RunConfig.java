@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.ckaatlas.cka.Estimator;
 import org.ckaatlas.cka.Kernel;
+import org.ckaatlas.data.Preprocessing;
 import org.ckaatlas.model.ModelSpec;
 
 /**
@@ -29,6 +30,8 @@ public final class RunConfig implements Serializable {
     private final ModelSpec compare;
     private final List<String> layers;
     private final List<String> compareLayers;
+    private final String preprocessing;
+    private final double maxFailedFraction;
     private final Kernel kernel;
     private final Estimator estimator;
 
@@ -42,6 +45,10 @@ public final class RunConfig implements Serializable {
         if (!RUN_ID.matcher(b.runId).matches()) {
             throw new IllegalArgumentException("--run-id '" + b.runId + "' must be letters, digits, '.', '_' or '-'");
         }
+        if (!(b.maxFailedFraction >= 0 && b.maxFailedFraction <= 1)) {
+            throw new IllegalArgumentException("--max-failed-fraction must be between 0 and 1, got " + b.maxFailedFraction);
+        }
+        Preprocessing.parse(b.preprocessing, 224);
         if (b.bootstrapResamples < 0) {
             throw new IllegalArgumentException("--bootstrap must be 0 or more, got " + b.bootstrapResamples);
         }
@@ -55,6 +62,8 @@ public final class RunConfig implements Serializable {
         compare = b.compare;
         layers = List.copyOf(b.layers);
         compareLayers = List.copyOf(b.compareLayers);
+        preprocessing = b.preprocessing;
+        maxFailedFraction = b.maxFailedFraction;
         kernel = b.kernel;
         estimator = b.estimator;
     }
@@ -122,6 +131,16 @@ public final class RunConfig implements Serializable {
         return estimator == Estimator.BIASED ? List.of(Estimator.UNBIASED, Estimator.BIASED) : List.of(Estimator.UNBIASED);
     }
 
+    /** --preprocessing for a network input of the given size. */
+    public Preprocessing preprocessing(int inputSize) {
+        return Preprocessing.parse(preprocessing, inputSize);
+    }
+
+    /** Above this share of listed images failing to decode, the run fails and publishes nothing. */
+    public double maxFailedFraction() {
+        return maxFailedFraction;
+    }
+
     /** Every configured value, by its command-line name, for the runs table. */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -135,6 +154,8 @@ public final class RunConfig implements Serializable {
         m.put("compare", compare == null ? null : compare.toString());
         m.put("layers", layers);
         m.put("compare-layers", compareLayers);
+        m.put("preprocessing", preprocessing);
+        m.put("max-failed-fraction", maxFailedFraction);
         m.put("kernel", kernel.toString());
         m.put("estimator", estimator.label());
         return m;
@@ -152,6 +173,8 @@ public final class RunConfig implements Serializable {
         private ModelSpec compare;
         private List<String> layers = List.of();
         private List<String> compareLayers = List.of();
+        private String preprocessing = "resize";
+        private double maxFailedFraction = 0.05;
         private Kernel kernel = new Kernel.Linear();
         private Estimator estimator = Estimator.UNBIASED;
 
@@ -214,6 +237,16 @@ public final class RunConfig implements Serializable {
 
         public Builder optEstimator(Estimator estimator) {
             this.estimator = estimator;
+            return this;
+        }
+
+        public Builder optPreprocessing(String preprocessing) {
+            this.preprocessing = preprocessing;
+            return this;
+        }
+
+        public Builder optMaxFailedFraction(double fraction) {
+            this.maxFailedFraction = fraction;
             return this;
         }
 

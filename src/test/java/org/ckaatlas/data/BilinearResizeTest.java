@@ -39,7 +39,7 @@ class BilinearResizeTest {
                 white.setRGB(x, y, 0xffffff);
             }
         }
-        float[] t = new Preprocessing(4).apply(white);
+        float[] t = Preprocessing.resize(4).apply(white);
         assertEquals(3 * 16, t.length);
         for (int c = 0; c < 3; c++) {
             float expected = (1f - Preprocessing.IMAGENET_MEAN[c]) / Preprocessing.IMAGENET_STD[c];
