@@ -38,6 +38,7 @@ public final class CkaAtlas implements Runnable {
     /** The configured command line: bad input is one line on stderr and exit code 2. */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new CkaAtlas());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setParameterExceptionHandler((e, args) -> {
             PrintWriter err = e.getCommandLine().getErr();
             err.println(e.getCommandLine().getCommandName() + ": " + e.getMessage() + " (see --help)");

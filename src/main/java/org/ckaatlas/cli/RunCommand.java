@@ -92,6 +92,24 @@ final class RunCommand implements Callable<Integer> {
             description = "above this share of images failing to decode the run fails, exit 3 (default: ${DEFAULT-VALUE})")
     double maxFailedFraction;
 
+    @Option(names = "--scope", defaultValue = "global",
+            description = "global (batches across all images), class (batches inside each label: class:<label> rows) "
+                    + "or both (default: ${DEFAULT-VALUE})")
+    RunConfig.Scope scope;
+
+    @Option(names = "--channel-cka", defaultValue = "mean",
+            description = "per-image channel x channel CKA: off, summary (channels, dead channels, mean off-diagonal per "
+                    + "image and layer), mean (also the mean matrix per layer, global and per class), images (also every "
+                    + "image's matrix) (default: ${DEFAULT-VALUE})")
+    RunConfig.ChannelMode channelCka;
+
+    @Option(names = "--feature-grids", defaultValue = "0",
+            description = "this many images (one per label first) get the feature-map grid of every layer (default: ${DEFAULT-VALUE})")
+    int featureGrids;
+
+    @Option(names = "--quiet", description = "no progress lines on stderr")
+    boolean quiet;
+
     @Option(names = "--master", description = "Spark master URL (default: the one spark-submit sets, else local[*])")
     String master;
 
@@ -116,6 +134,8 @@ final class RunCommand implements Callable<Integer> {
         } finally {
             spark.stop();
         }
+        summary.warnings().forEach(w -> spec.commandLine().getErr().println("run: " + w));
+        spec.commandLine().getErr().flush();
         stdout.printf("run %s: %d images (%d failed) in %d batches (%d skipped), %.1f s%n", summary.runId(),
                 summary.imagesOk(), summary.imagesFailed(), summary.batches(), summary.batchesSkipped(), summary.seconds());
         stdout.println("tables: " + config.out() + "/{runs,images,layers,hsic_batches,layer_cka}/run_id=" + config.runId());
@@ -159,6 +179,10 @@ final class RunCommand implements Callable<Integer> {
                     .optEstimator(estimator)
                     .optPreprocessing(preprocessing)
                     .optMaxFailedFraction(maxFailedFraction)
+                    .optScope(scope)
+                    .optChannelCka(channelCka)
+                    .optFeatureGrids(featureGrids)
+                    .optQuiet(quiet)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

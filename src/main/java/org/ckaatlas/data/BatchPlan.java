@@ -52,6 +52,28 @@ public final class BatchPlan implements Serializable {
         return new BatchPlan(batches);
     }
 
+    /**
+     * Class scope: one plan per label, each over that label's images only (the same rule as the global
+     * plan, with the same seed). Labels with fewer than 4 images have no plan: they are returned in
+     * {@code tooSmall}, to be reported, never silently dropped.
+     */
+    public static java.util.SortedMap<String, BatchPlan> perLabel(List<ImageRef> images, int batchSize, long seed,
+            java.util.SortedMap<String, Integer> tooSmall) {
+        java.util.SortedMap<String, List<ImageRef>> byLabel = new java.util.TreeMap<>();
+        for (ImageRef image : images) {
+            byLabel.computeIfAbsent(image.label(), k -> new ArrayList<>()).add(image);
+        }
+        java.util.SortedMap<String, BatchPlan> plans = new java.util.TreeMap<>();
+        byLabel.forEach((label, members) -> {
+            if (members.size() < MIN_BATCH) {
+                tooSmall.put(label, members.size());
+            } else {
+                plans.put(label, of(members, batchSize, seed));
+            }
+        });
+        return plans;
+    }
+
     public List<Batch> batches() {
         return batches;
     }

@@ -11,30 +11,39 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.util.LongAccumulator;
+import org.ckaatlas.cka.ChannelCka;
+import org.ckaatlas.cka.ChannelMean;
 import org.ckaatlas.cka.Estimator;
 import org.ckaatlas.cka.Grams;
 import org.ckaatlas.cka.Hsic;
-import org.ckaatlas.data.BatchPlan;
 import org.ckaatlas.data.ImageDecoder;
 import org.ckaatlas.data.ImageRef;
 import org.ckaatlas.data.Preprocessing;
+import org.ckaatlas.model.LayerInfo;
 import org.ckaatlas.model.ModelCache;
 import org.ckaatlas.model.TappedNetwork;
+import org.ckaatlas.render.FeatureGrid;
 
 /**
- * One Spark task: whole batches in, one small {@link BatchResult} per batch out. Per batch: read and
- * decode each file (a file that fails is recorded, not fatal), one forward pass, and per layer the
- * Gram on the device; only the Grams (n x n) reach the host, where the kernel is applied and the HSIC
- * of every layer pair is taken in float64, under each estimator asked for. All native memory of a batch is freed when the batch ends.
+ * One Spark task: whole batches in, one {@link PartitionResult} out. Per batch: read and decode each
+ * file (a file that fails is recorded, not fatal), one forward pass per model, and per analysed layer,
+ * as soon as its output exists: the Gram on the device (only the n x n Gram reaches the host, where the
+ * kernel is applied and every layer pair's HSIC taken in float64), the per-image channel CKA when asked
+ * for, and the feature grids of the chosen images. All native memory of a batch is freed when it ends.
  */
-final class BatchProcessor implements FlatMapFunction<Iterator<BatchPlan.Batch>, BatchResult> {
+final class BatchProcessor implements FlatMapFunction<Iterator<WorkItem>, PartitionResult> {
     private static final long serialVersionUID = 1L;
 
     private final RunConfig config;
@@ -42,73 +51,172 @@ final class BatchProcessor implements FlatMapFunction<Iterator<BatchPlan.Batch>,
     private final Preprocessing preprocessing;
     private final HadoopConf hadoop;
     private final int tasksPerExecutor;
+    private final Set<String> gridImages;
+    private final LongAccumulator imagesDone;
 
-    BatchProcessor(RunConfig config, List<AnalysedModel> models, HadoopConf hadoop, int tasksPerExecutor) {
+    BatchProcessor(RunConfig config, List<AnalysedModel> models, HadoopConf hadoop, int tasksPerExecutor,
+            Set<String> gridImages, LongAccumulator imagesDone) {
         this.config = config;
         this.models = models;
         this.preprocessing = config.preprocessing(models.get(0).inputSize());
         this.hadoop = hadoop;
         this.tasksPerExecutor = tasksPerExecutor;
+        this.gridImages = gridImages;
+        this.imagesDone = imagesDone;
     }
 
     @Override
-    public Iterator<BatchResult> call(Iterator<BatchPlan.Batch> batches) {
+    public Iterator<PartitionResult> call(Iterator<WorkItem> items) {
         TorchThreads.configure(tasksPerExecutor);
         List<TappedNetwork> networks = new ArrayList<>();
         for (AnalysedModel model : models) {
             networks.add(ModelCache.get(model.spec(), Engine.getInstance().defaultDevice()));
         }
-        List<BatchResult> results = new ArrayList<>();
-        while (batches.hasNext()) {
-            results.add(process(networks, batches.next()));
+        Task task = new Task();
+        while (items.hasNext()) {
+            WorkItem item = items.next();
+            task.batches.add(task.process(networks, item));
+            imagesDone.add(item.batch().images().size());
         }
-        return results.iterator();
+        return List.of(new PartitionResult(task.batches, task.means, task.channelRows, task.grids, task.times)).iterator();
     }
 
-    private BatchResult process(List<TappedNetwork> networks, BatchPlan.Batch batch) {
-        int size = preprocessing.size();
-        FloatBuffer input = FloatBuffer.allocate(batch.images().size() * 3 * size * size);
-        List<ImageOutcome> outcomes = new ArrayList<>();
-        int n = 0;
-        for (ImageRef ref : batch.images()) {
-            try {
-                BufferedImage image = ImageDecoder.decode(readAll(ref.uri()));
-                input.put(preprocessing.apply(image));
-                outcomes.add(ImageOutcome.ok(ref.imageId(), ref.label(), batch.index(), image.getWidth(), image.getHeight()));
-                n++;
-            } catch (IOException | RuntimeException e) {
-                outcomes.add(ImageOutcome.failed(ref.imageId(), ref.label(), batch.index(), describe(e)));
+    /** The state one task builds up over its batches. */
+    private final class Task {
+        final List<BatchResult> batches = new ArrayList<>();
+        final Map<String, ChannelMean> means = new HashMap<>();
+        final List<Row> channelRows = new ArrayList<>();
+        final List<Row> grids = new ArrayList<>();
+        final StageTimes times = new StageTimes();
+
+        BatchResult process(List<TappedNetwork> networks, WorkItem item) {
+            int size = preprocessing.size();
+            List<ImageRef> refs = item.batch().images();
+            FloatBuffer input = FloatBuffer.allocate(refs.size() * 3 * size * size);
+            List<ImageOutcome> outcomes = new ArrayList<>();
+            List<ImageRef> decoded = new ArrayList<>();
+            for (ImageRef ref : refs) {
+                try {
+                    long t0 = System.nanoTime();
+                    byte[] bytes = readAll(ref.uri());
+                    long t1 = System.nanoTime();
+                    BufferedImage image = ImageDecoder.decode(bytes);
+                    input.put(preprocessing.apply(image));
+                    times.add(0, t1 - t0);
+                    times.add(1, System.nanoTime() - t1);
+                    outcomes.add(ImageOutcome.ok(ref.imageId(), ref.label(), item.batch().index(), image.getWidth(), image.getHeight()));
+                    decoded.add(ref);
+                } catch (IOException | RuntimeException e) {
+                    outcomes.add(ImageOutcome.failed(ref.imageId(), ref.label(), item.batch().index(), describe(e)));
+                }
+            }
+            int n = decoded.size();
+            List<ImageRef> channelImages = decoded.stream().filter(i -> item.channelImages().contains(i.imageId())).toList();
+            if (n == 0 || (n < Hsic.MIN_UNBIASED_N && channelImages.isEmpty())) {
+                return new BatchResult(item.scope(), item.batch().index(), n, outcomes, Map.of(), executor(networks.get(0)));
+            }
+            double[][] grams = new double[ResultRows.layerCount(models)][];
+            try (NDManager manager = NDManager.newBaseManager(networks.get(0).device(), "PyTorch")) {
+                input.flip();
+                NDArray images = manager.create(input, new Shape(n, 3, size, size));
+                int offset = 0;
+                for (int m = 0; m < models.size(); m++) {
+                    AnalysedModel model = models.get(m);
+                    int[] position = model.positionOfTap(networks.get(m).layers().size());
+                    int base = offset;
+                    long start = System.nanoTime();
+                    long[] inSink = {0};
+                    networks.get(m).forward(images, (tap, output) -> {
+                        int layer = position[tap];
+                        if (layer < 0) {
+                            return;
+                        }
+                        long t0 = System.nanoTime();
+                        if (n >= Hsic.MIN_UNBIASED_N) {
+                            try (NDArray gram = Grams.linear(output); NDArray gram64 = gram.toType(DataType.FLOAT64, false)) {
+                                grams[base + layer] = config.kernel().apply(gram64.toDoubleArray(), n);
+                            }
+                        }
+                        long t1 = System.nanoTime();
+                        if (!channelImages.isEmpty()) {
+                            channelCka(item, model, layer, output, decoded);
+                        }
+                        long t2 = System.nanoTime();
+                        if (!channelImages.isEmpty()) {
+                            featureGrids(model, layer, output, decoded, item);
+                        }
+                        long t3 = System.nanoTime();
+                        times.add(3, t1 - t0);
+                        times.add(4, t2 - t1);
+                        times.add(5, t3 - t2);
+                        inSink[0] += t3 - t0;
+                    });
+                    times.add(2, System.nanoTime() - start - inSink[0]);
+                    offset += model.layers().size();
+                }
+            }
+            if (n < Hsic.MIN_UNBIASED_N) {
+                return new BatchResult(item.scope(), item.batch().index(), n, outcomes, Map.of(), executor(networks.get(0)));
+            }
+            long t0 = System.nanoTime();
+            Map<Estimator, double[][]> hsic = new EnumMap<>(Estimator.class);
+            for (Estimator estimator : config.estimators()) {
+                hsic.put(estimator, estimator.hsicMatrix(grams, n));
+            }
+            times.add(3, System.nanoTime() - t0);
+            return new BatchResult(item.scope(), item.batch().index(), n, outcomes, hsic, executor(networks.get(0)));
+        }
+
+        /**
+         * Per image: the C x C matrix on the device, its statistics on the host, and the running means
+         * (global always; the image's class too when this is its class batch).
+         */
+        private void channelCka(WorkItem item, AnalysedModel model, int layer, NDArray output, List<ImageRef> images) {
+            RunConfig.ChannelMode mode = config.channelCka();
+            if (mode == RunConfig.ChannelMode.OFF) {
+                return;
+            }
+            LayerInfo info = model.layers().get(layer);
+            int c = info.channels();
+            float[] all;
+            try (NDArray matrices = ChannelCka.matrices(output)) {
+                all = matrices.toFloatArray();
+            }
+            for (int i = 0; i < images.size(); i++) {
+                ImageRef image = images.get(i);
+                if (!item.channelImages().contains(image.imageId())) {
+                    continue;
+                }
+                ChannelCka.Summary s = ChannelCka.summarise(all, i * c * c, c);
+                float[] matrix = mode == RunConfig.ChannelMode.IMAGES ? java.util.Arrays.copyOfRange(all, i * c * c, (i + 1) * c * c) : null;
+                channelRows.add(RowFactory.create(image.imageId(), image.label(), model.label(), layer, c, s.deadChannels(),
+                        s.meanOffDiagonal(), matrix));
+                if (mode == RunConfig.ChannelMode.MEAN || mode == RunConfig.ChannelMode.IMAGES) {
+                    for (String meanScope : item.isClassScope() ? new String[] {ResultRows.GLOBAL, item.scope()}
+                            : new String[] {ResultRows.GLOBAL}) {
+                        means.computeIfAbsent(PartitionResult.meanKey(meanScope, model.label(), layer), k -> new ChannelMean(c))
+                                .add(all, i * c * c);
+                    }
+                }
             }
         }
-        if (n < Hsic.MIN_UNBIASED_N) {
-            return new BatchResult(batch.index(), n, outcomes, Map.of(), executor(networks.get(0)));
-        }
-        int decoded = n;
-        double[][] grams = new double[models.stream().mapToInt(m -> m.layers().size()).sum()][];
-        try (NDManager manager = NDManager.newBaseManager(networks.get(0).device(), "PyTorch")) {
-            input.flip();
-            NDArray images = manager.create(input, new Shape(n, 3, size, size));
-            int offset = 0;
-            for (int m = 0; m < models.size(); m++) {
-                TappedNetwork network = networks.get(m);
-                int[] position = models.get(m).positionOfTap(network.layers().size());
-                int base = offset;
-                network.forward(images, (tap, output) -> {
-                    if (position[tap] < 0) {
-                        return;
-                    }
-                    try (NDArray gram = Grams.linear(output); NDArray gram64 = gram.toType(DataType.FLOAT64, false)) {
-                        grams[base + position[tap]] = config.kernel().apply(gram64.toDoubleArray(), decoded);
-                    }
-                });
-                offset += models.get(m).layers().size();
+
+        private void featureGrids(AnalysedModel model, int layer, NDArray output, List<ImageRef> images, WorkItem item) {
+            for (int i = 0; i < images.size(); i++) {
+                ImageRef image = images.get(i);
+                if (!gridImages.contains(image.imageId()) || !item.channelImages().contains(image.imageId())) {
+                    continue;
+                }
+                LayerInfo info = model.layers().get(layer);
+                float[] maps;
+                try (NDArray one = output.get(i)) {
+                    maps = one.toFloatArray();
+                }
+                grids.add(RowFactory.create(image.imageId(), image.label(), model.label(), layer,
+                        FeatureGrid.columns(info.channels()),
+                        FeatureGrid.png(maps, 0, info.channels(), info.height(), info.width())));
             }
         }
-        Map<Estimator, double[][]> hsic = new EnumMap<>(Estimator.class);
-        for (Estimator estimator : config.estimators()) {
-            hsic.put(estimator, estimator.hsicMatrix(grams, n));
-        }
-        return new BatchResult(batch.index(), n, outcomes, hsic, executor(networks.get(0)));
     }
 
     private byte[] readAll(String uri) throws IOException {

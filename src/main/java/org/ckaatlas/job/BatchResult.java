@@ -9,7 +9,8 @@ import org.ckaatlas.cka.Estimator;
  * The small things one batch sends home: each image's outcome, and the unbiased HSIC of every
  * layer pair under each estimator (empty when fewer than 4 images decoded), plus where and how it ran.
  */
-record BatchResult(int batch, int n, List<ImageOutcome> images, Map<Estimator, double[][]> hsic, Executor executor)
+record BatchResult(String scope, int batch, int n, List<ImageOutcome> images, Map<Estimator, double[][]> hsic,
+        Executor executor)
         implements Serializable {
 
     /** The JVM and device a batch ran on, and how many models that JVM had built by then. */

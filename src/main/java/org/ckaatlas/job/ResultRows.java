@@ -18,10 +18,16 @@ final class ResultRows {
     static final String MODEL_A = "a";
     static final String MODEL_B = "b";
 
+    /** The scope of one label's batches and means. */
+    static String classScope(String label) {
+        return "class:" + label;
+    }
+
     private ResultRows() {}
 
     static GenericRecord run(String status, Instant started, Instant finished, String config, String models,
-            long imagesOk, long imagesFailed, int batches, int batchesSkipped, String versions, String error) {
+            long imagesOk, long imagesFailed, int batches, int batchesSkipped, String versions, String error,
+            String stages, String notes) {
         return new GenericRecordBuilder(Table.RUNS.schema())
                 .set("status", status)
                 .set("started_at", started.toEpochMilli())
@@ -34,24 +40,69 @@ final class ResultRows {
                 .set("batches_skipped", batchesSkipped)
                 .set("versions", versions)
                 .set("error", error)
+                .set("stages", stages)
+                .set("notes", notes)
                 .build();
     }
 
-    static List<GenericRecord> images(List<BatchResult> results) {
+    /**
+     * One row per listed file: its outcome in the batches that decoded it; with class scope only, the
+     * files of labels too small to have batches are 'skipped'.
+     */
+    static List<GenericRecord> images(List<BatchResult> results, CkaJob.Plan plan, boolean classOnly) {
         List<GenericRecord> rows = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (BatchResult result : results) {
             for (ImageOutcome image : result.images()) {
-                GenericData.Record row = new GenericData.Record(Table.IMAGES.schema());
-                row.put("image_id", image.imageId());
-                row.put("label", image.label());
-                row.put("status", image.isOk() ? "ok" : "failed");
-                row.put("error", image.error());
-                row.put("batch", image.batch());
-                row.put("width", image.isOk() ? image.width() : null);
-                row.put("height", image.isOk() ? image.height() : null);
-                rows.add(row);
+                seen.add(image.imageId());
+                rows.add(image(image.imageId(), image.label(), image.isOk() ? "ok" : "failed", image.error(), image.batch(),
+                        image.isOk() ? image.width() : null, image.isOk() ? image.height() : null));
             }
         }
+        if (classOnly) {
+            for (var ref : plan.images()) {
+                if (!seen.contains(ref.imageId())) {
+                    rows.add(image(ref.imageId(), ref.label(), "skipped",
+                            "label has " + plan.labelsTooSmall().get(ref.label()) + " images, fewer than 4: no class batches",
+                            null, null, null));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static GenericRecord image(String id, String label, String status, String error, Integer batch, Integer width,
+            Integer height) {
+        GenericData.Record row = new GenericData.Record(Table.IMAGES.schema());
+        row.put("image_id", id);
+        row.put("label", label);
+        row.put("status", status);
+        row.put("error", error);
+        row.put("batch", batch);
+        row.put("width", width);
+        row.put("height", height);
+        return row;
+    }
+
+    /** One row per (scope, model, layer) mean channel-CKA matrix; keys as {@link PartitionResult#meanKey}. */
+    static List<GenericRecord> channelMeans(java.util.Map<String, org.ckaatlas.cka.ChannelMean> means) {
+        List<GenericRecord> rows = new ArrayList<>();
+        means.forEach((key, mean) -> {
+            String[] k = key.split("\u0000");
+            float[] m = mean.mean();
+            List<Float> matrix = new ArrayList<>(m.length);
+            for (float v : m) {
+                matrix.add(v);
+            }
+            rows.add(new GenericRecordBuilder(Table.CHANNEL_CKA_MEAN.schema())
+                    .set("scope", k[0])
+                    .set("model", k[1])
+                    .set("layer", Integer.parseInt(k[2]))
+                    .set("channels", mean.channels())
+                    .set("images", mean.images())
+                    .set("matrix", matrix)
+                    .build());
+        });
         return rows;
     }
 

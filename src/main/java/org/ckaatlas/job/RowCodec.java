@@ -46,6 +46,17 @@ final class RowCodec {
                 return schema.getLogicalType() instanceof LogicalTypes.TimestampMillis
                         ? new Timestamp((Long) value)
                         : value;
+            case ARRAY: {
+                List<?> list = (List<?>) value;
+                if (schema.getElementType().getType() == Schema.Type.FLOAT) {
+                    float[] floats = new float[list.size()];
+                    for (int i = 0; i < floats.length; i++) {
+                        floats[i] = (Float) list.get(i);
+                    }
+                    return floats;
+                }
+                return list.stream().map(v -> convert(v, schema.getElementType())).toArray();
+            }
             case BYTES: {
                 ByteBuffer buffer = ((ByteBuffer) value).duplicate();
                 byte[] bytes = new byte[buffer.remaining()];

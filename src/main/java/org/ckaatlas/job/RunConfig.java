@@ -32,6 +32,24 @@ public final class RunConfig implements Serializable {
     private final List<String> compareLayers;
     private final String preprocessing;
     private final double maxFailedFraction;
+    private final Scope scope;
+    private final ChannelMode channelCka;
+    private final int featureGrids;
+    private final boolean quiet;
+
+    /** Which batches CKA is computed over: all images mixed, within each label, or both. */
+    public enum Scope { GLOBAL, CLASS, BOTH;
+        public boolean global() {
+            return this != CLASS;
+        }
+
+        public boolean perClass() {
+            return this != GLOBAL;
+        }
+    }
+
+    /** How much per-image channel CKA is kept: none, per-image statistics, plus mean matrices, plus every matrix. */
+    public enum ChannelMode { OFF, SUMMARY, MEAN, IMAGES }
     private final Kernel kernel;
     private final Estimator estimator;
 
@@ -64,6 +82,13 @@ public final class RunConfig implements Serializable {
         compareLayers = List.copyOf(b.compareLayers);
         preprocessing = b.preprocessing;
         maxFailedFraction = b.maxFailedFraction;
+        scope = b.scope;
+        channelCka = b.channelCka;
+        featureGrids = b.featureGrids;
+        quiet = b.quiet;
+        if (featureGrids < 0) {
+            throw new IllegalArgumentException("--feature-grids must be 0 or more, got " + featureGrids);
+        }
         kernel = b.kernel;
         estimator = b.estimator;
     }
@@ -141,6 +166,24 @@ public final class RunConfig implements Serializable {
         return maxFailedFraction;
     }
 
+    public Scope scope() {
+        return scope;
+    }
+
+    public ChannelMode channelCka() {
+        return channelCka;
+    }
+
+    /** How many images get feature-map grids of every layer. */
+    public int featureGrids() {
+        return featureGrids;
+    }
+
+    /** No progress lines. */
+    public boolean quiet() {
+        return quiet;
+    }
+
     /** Every configured value, by its command-line name, for the runs table. */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -156,6 +199,9 @@ public final class RunConfig implements Serializable {
         m.put("compare-layers", compareLayers);
         m.put("preprocessing", preprocessing);
         m.put("max-failed-fraction", maxFailedFraction);
+        m.put("scope", scope.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("channel-cka", channelCka.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("feature-grids", featureGrids);
         m.put("kernel", kernel.toString());
         m.put("estimator", estimator.label());
         return m;
@@ -175,6 +221,10 @@ public final class RunConfig implements Serializable {
         private List<String> compareLayers = List.of();
         private String preprocessing = "resize";
         private double maxFailedFraction = 0.05;
+        private Scope scope = Scope.GLOBAL;
+        private ChannelMode channelCka = ChannelMode.MEAN;
+        private int featureGrids;
+        private boolean quiet;
         private Kernel kernel = new Kernel.Linear();
         private Estimator estimator = Estimator.UNBIASED;
 
@@ -247,6 +297,26 @@ public final class RunConfig implements Serializable {
 
         public Builder optMaxFailedFraction(double fraction) {
             this.maxFailedFraction = fraction;
+            return this;
+        }
+
+        public Builder optScope(Scope scope) {
+            this.scope = scope;
+            return this;
+        }
+
+        public Builder optChannelCka(ChannelMode mode) {
+            this.channelCka = mode;
+            return this;
+        }
+
+        public Builder optFeatureGrids(int images) {
+            this.featureGrids = images;
+            return this;
+        }
+
+        public Builder optQuiet(boolean quiet) {
+            this.quiet = quiet;
             return this;
         }
 

@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
@@ -43,14 +44,15 @@ final class RunPublisher {
         move(Table.RUNS);
     }
 
-    /** Writes one table's rows to the staging area. */
+    /** Writes one table's rows, made on the driver, to the staging area. */
     void stage(Table table, List<GenericRecord> rows) {
         List<Row> sparkRows = rows.stream().map(RowCodec::toRow).collect(Collectors.toList());
-        spark.createDataFrame(sparkRows, RowCodec.sparkSchema(table.schema()))
-                .coalesce(1)
-                .write()
-                .mode(SaveMode.Overwrite)
-                .parquet(new Path(staging(), table.dirName()).toString());
+        stageRows(table, spark.createDataFrame(sparkRows, RowCodec.sparkSchema(table.schema())).coalesce(1));
+    }
+
+    /** Writes one table's rows, wherever they were made (executors for the large ones), to the staging area. */
+    void stageRows(Table table, Dataset<Row> rows) {
+        rows.write().mode(SaveMode.Overwrite).parquet(new Path(staging(), table.dirName()).toString());
     }
 
     /** Moves every staged table into place, then replaces the runs row with the final one. */

@@ -11,7 +11,10 @@ public enum Table {
     IMAGES("images"),
     LAYERS("layers"),
     HSIC_BATCHES("hsic_batches"),
-    LAYER_CKA("layer_cka");
+    LAYER_CKA("layer_cka"),
+    CHANNEL_CKA("channel_cka"),
+    CHANNEL_CKA_MEAN("channel_cka_mean"),
+    FEATURE_GRIDS("feature_grids");
 
     private final String dirName;
     private Schema schema;
