@@ -10,9 +10,7 @@ import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 
 /**
  * Lists an ImageNet-style folder, {@code root/<label>/.../<image>}, through Hadoop's FileSystem API.
@@ -38,18 +36,33 @@ public final class ImageListing {
         String prefix = rootStatus.getPath().toUri().getPath();
         prefix = prefix.endsWith("/") ? prefix : prefix + "/";
         List<ImageRef> images = new ArrayList<>();
-        RemoteIterator<LocatedFileStatus> files = fs.listFiles(rootStatus.getPath(), true);
-        while (files.hasNext()) {
-            Path path = files.next().getPath();
-            String relative = path.toUri().getPath().substring(prefix.length());
-            String[] parts = relative.split("/");
-            if (parts.length < 2 || isHidden(parts) || !isImageName(parts[parts.length - 1])) {
-                continue;
-            }
-            images.add(new ImageRef(relative, parts[0], path.toUri().toString()));
-        }
+        walk(fs, rootStatus.getPath(), prefix, images);
         images.sort(Comparator.comparing(ImageRef::imageId));
         return images;
+    }
+
+    /**
+     * A listStatus walk, not {@code listFiles(recursive)}: the latter builds a LocatedFileStatus per file,
+     * which on the local file system without Hadoop's native library forks a shell to read permissions,
+     * ~10 ms a file (8 minutes for ImageNet's 50,000).
+     */
+    private static void walk(FileSystem fs, Path dir, String prefix, List<ImageRef> images) throws IOException {
+        for (FileStatus status : fs.listStatus(dir)) {
+            Path path = status.getPath();
+            String name = path.getName();
+            if (name.startsWith(".") || name.startsWith("_")) {
+                continue;
+            }
+            if (status.isDirectory()) {
+                walk(fs, path, prefix, images);
+                continue;
+            }
+            String relative = path.toUri().getPath().substring(prefix.length());
+            String[] parts = relative.split("/");
+            if (parts.length >= 2 && isImageName(name)) {
+                images.add(new ImageRef(relative, parts[0], path.toUri().toString()));
+            }
+        }
     }
 
     static boolean isImageName(String name) {
@@ -57,12 +70,4 @@ public final class ImageListing {
         return dot > 0 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
     }
 
-    private static boolean isHidden(String[] parts) {
-        for (String p : parts) {
-            if (p.startsWith(".") || p.startsWith("_")) {
-                return true;
-            }
-        }
-        return false;
-    }
 }
