@@ -32,6 +32,9 @@ final class RunPublisher {
         this.fs = new Path(out).getFileSystem(spark.sparkContext().hadoopConfiguration());
         // timestamps as the Avro schemas declare them (millis), not Spark's default INT96
         spark.conf().set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MILLIS");
+        // zstd: smaller float matrices than snappy, and parquet-java's snappy decompressor is quadratic in
+        // the page size (it regrows its buffer per 4 KiB read): minutes for a page of 512 x 512 floats
+        spark.conf().set("spark.sql.parquet.compression.codec", "zstd");
     }
 
     /** Clears every table of this run id and records the run as running. */

@@ -2,16 +2,19 @@ package org.ckaatlas.render;
 
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.image.BufferedImage;
 import java.io.File;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.annotations.XYDataImageAnnotation;
 import org.jfree.chart.annotations.XYTextAnnotation;
 import org.jfree.chart.axis.AxisLocation;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.SymbolAxis;
+import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYBlockRenderer;
 import org.jfree.chart.title.PaintScaleLegend;
@@ -35,7 +38,10 @@ public final class Heatmap {
     private String rowAxis = "";
     private String columnAxis = "";
 
-    /** @param values values[row][column]; NaN cells are drawn grey and printed as "n/a" */
+    /**
+     * @param rows row labels, or null for a numbered axis (large matrices: channels)
+     * @param values values[row][column]; NaN cells are drawn grey and printed as "n/a"
+     */
     public Heatmap(String title, String subtitle, List<String> rows, List<String> columns, double[][] values) {
         this.title = title;
         this.subtitle = subtitle;
@@ -67,15 +73,27 @@ public final class Heatmap {
         ChartUtils.saveChartAsPNG(file, chart(), width, height);
     }
 
+    private int rowCount() {
+        return values.length;
+    }
+
+    private int columnCount() {
+        return values.length == 0 ? 0 : values[0].length;
+    }
+
+    /** Above this many cells the matrix is drawn as one image, not a block per cell (262k blocks take seconds). */
+    static final int MAX_BLOCKS = 64 * 64;
+
     JFreeChart chart() {
+        boolean asImage = (long) rowCount() * columnCount() > MAX_BLOCKS;
         DefaultXYZDataset data = new DefaultXYZDataset();
-        int n = rows.size() * columns.size();
+        int n = asImage ? 0 : rowCount() * columnCount();
         double[] xs = new double[n];
         double[] ys = new double[n];
         double[] zs = new double[n];
         int k = 0;
-        for (int r = 0; r < rows.size(); r++) {
-            for (int c = 0; c < columns.size(); c++, k++) {
+        for (int r = 0; r < rowCount() && !asImage; r++) {
+            for (int c = 0; c < columnCount(); c++, k++) {
                 xs[k] = c;
                 ys[k] = r;
                 zs[k] = values[r][c];
@@ -88,25 +106,35 @@ public final class Heatmap {
         renderer.setPaintScale(scale);
         renderer.setDefaultToolTipGenerator(null);
 
-        SymbolAxis x = new SymbolAxis(columnAxis, columns.toArray(new String[0]));
-        x.setGridBandsVisible(false);
-        x.setVerticalTickLabels(columns.size() > 8);
-        SymbolAxis y = new SymbolAxis(rowAxis, rows.toArray(new String[0]));
-        y.setGridBandsVisible(false);
+        ValueAxis x = axis(columnAxis, columns);
+        ValueAxis y = axis(rowAxis, rows);
+        if (x instanceof SymbolAxis sx) {
+            sx.setVerticalTickLabels(columns.size() > 8);
+        }
         y.setInverted(true); // first row at the top, as a matrix is read
-        x.setRange(-0.5, columns.size() - 0.5);
-        y.setRange(-0.5, rows.size() - 0.5);
+        x.setRange(-0.5, columnCount() - 0.5);
+        y.setRange(-0.5, rowCount() - 0.5);
 
         XYPlot plot = new XYPlot(data, x, y, renderer);
+        if (asImage) {
+            // one pixel per cell, scaled into the plot: row 0 at the top (the range axis is inverted)
+            BufferedImage image = new BufferedImage(columnCount(), rowCount(), BufferedImage.TYPE_INT_RGB);
+            for (int r = 0; r < rowCount(); r++) {
+                for (int c = 0; c < columnCount(); c++) {
+                    image.setRGB(c, r, scale.colour(values[r][c]).getRGB());
+                }
+            }
+            plot.addAnnotation(new XYDataImageAnnotation(image, -0.5, -0.5, columnCount(), rowCount(), true));
+        }
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinesVisible(false);
         plot.setRangeGridlinesVisible(false);
         plot.setAxisOffset(RectangleInsets.ZERO_INSETS);
         plot.setOutlineVisible(false);
-        if (rows.size() <= MAX_ANNOTATED && columns.size() <= MAX_ANNOTATED) {
-            Font font = new Font(Font.SANS_SERIF, Font.PLAIN, rows.size() > 10 ? 10 : 12);
-            for (int r = 0; r < rows.size(); r++) {
-                for (int c = 0; c < columns.size(); c++) {
+        if (rowCount() <= MAX_ANNOTATED && columnCount() <= MAX_ANNOTATED) {
+            Font font = new Font(Font.SANS_SERIF, Font.PLAIN, rowCount() > 10 ? 10 : 12);
+            for (int r = 0; r < rowCount(); r++) {
+                for (int c = 0; c < columnCount(); c++) {
                     double v = values[r][c];
                     XYTextAnnotation label = new XYTextAnnotation(
                             Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.2f", v), c, r);
@@ -130,6 +158,22 @@ public final class Heatmap {
         bar.setSubdivisionCount(256);
         chart.addSubtitle(bar);
         return chart;
+    }
+
+    private static ValueAxis axis(String label, List<String> names) {
+        if (names == null) {
+            NumberAxis numbered = new NumberAxis(label);
+            numbered.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+            return numbered;
+        }
+        SymbolAxis symbols = new SymbolAxis(label, names.toArray(new String[0]));
+        symbols.setGridBandsVisible(false);
+        return symbols;
+    }
+
+    /** Draws this heatmap into one cell of a larger image (small multiples). */
+    void draw(java.awt.Graphics2D g, java.awt.geom.Rectangle2D area) {
+        chart().draw(g, area);
     }
 
     private static double luminance(Color c) {

@@ -41,6 +41,11 @@ public final class ResultReader {
         FileStatus[] files = fs.listStatus(dir, p -> p.getName().endsWith(".parquet"));
         Arrays.sort(files);
         Configuration readConf = new Configuration(conf);
+        // arrays: Spark writes the standard 3-level LIST; the projection must say so too (parquet-avro's
+        // default is its old 2-level layout, whose columns match nothing in Spark's files)
+        readConf.setBoolean("parquet.avro.write-old-list-structure", false);
+        // feed the decompressor whole pages: parquet-java's snappy regrows its buffer per chunk read
+        readConf.setInt("io.file.buffer.size", 8 << 20);
         AvroReadSupport.setAvroReadSchema(readConf, table.schema());
         AvroReadSupport.setRequestedProjection(readConf, table.schema());
         List<GenericRecord> rows = new ArrayList<>();
