@@ -37,6 +37,7 @@ public final class Heatmap {
     private final double[][] values;
     private String rowAxis = "";
     private String columnAxis = "";
+    private boolean printValues = true;
 
     /**
      * @param rows row labels, or null for a numbered axis (large matrices: channels)
@@ -53,6 +54,12 @@ public final class Heatmap {
     public Heatmap axisLabels(String rowAxis, String columnAxis) {
         this.rowAxis = rowAxis;
         this.columnAxis = columnAxis;
+        return this;
+    }
+
+    /** No numbers in the cells (small multiples: the cells are too small to read them). */
+    public Heatmap withoutValues() {
+        this.printValues = false;
         return this;
     }
 
@@ -109,7 +116,7 @@ public final class Heatmap {
         ValueAxis x = axis(columnAxis, columns);
         ValueAxis y = axis(rowAxis, rows);
         if (x instanceof SymbolAxis sx) {
-            sx.setVerticalTickLabels(columns.size() > 8);
+            sx.setVerticalTickLabels(columns.size() > 8 || !printValues);
         }
         y.setInverted(true); // first row at the top, as a matrix is read
         x.setRange(-0.5, columnCount() - 0.5);
@@ -131,7 +138,7 @@ public final class Heatmap {
         plot.setRangeGridlinesVisible(false);
         plot.setAxisOffset(RectangleInsets.ZERO_INSETS);
         plot.setOutlineVisible(false);
-        if (rowCount() <= MAX_ANNOTATED && columnCount() <= MAX_ANNOTATED) {
+        if (printValues && rowCount() <= MAX_ANNOTATED && columnCount() <= MAX_ANNOTATED) {
             Font font = new Font(Font.SANS_SERIF, Font.PLAIN, rowCount() > 10 ? 10 : 12);
             for (int r = 0; r < rowCount(); r++) {
                 for (int c = 0; c < columnCount(); c++) {

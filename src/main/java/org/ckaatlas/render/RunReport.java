@@ -144,8 +144,10 @@ public final class RunReport {
         for (int i = 0; i < scopes.size(); i++) {
             String scope = scopes.get(i);
             GenericRecord any = first(cka, scope, "a", "a");
-            new Heatmap(scope.substring("class:".length()), any.get("images") + " images, " + any.get("batches") + " batches",
+            new Heatmap(scope.substring("class:".length()), any.get("images") + " images, " + any.get("batches")
+                    + ((Integer) any.get("batches") == 1 ? " batch" : " batches"),
                     names.get("a"), names.get("a"), matrix(cka, scope, "a", "a", names))
+                    .withoutValues()
                     .draw(g, new Rectangle2D.Double((i % columns) * cell, (i / columns) * cell, cell, cell));
         }
         g.dispose();
