@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "cka-atlas 0.1.0",
         description = "Layer-by-layer Centered Kernel Alignment of CNNs over image data sets, on Apache Spark.",
-        subcommands = {RunCommand.class, LayersCommand.class, SampleDataCommand.class, RenderCommand.class},
+        subcommands = {RunCommand.class, LayersCommand.class, SqlCommand.class, PruneCommand.class, SampleDataCommand.class,
+            RenderCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:done",

@@ -113,6 +113,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--master", description = "Spark master URL (default: the one spark-submit sets, else local[*])")
     String master;
 
+    @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "a Spark setting, e.g. spark.executor.memory=8g (repeatable)")
+    java.util.Map<String, String> sparkConf = new java.util.LinkedHashMap<>();
+
     @Option(names = "--no-render", description = "write the tables only, no report")
     boolean noRender;
 
@@ -120,7 +123,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
         RunConfig config = config();
-        SparkSession spark = SparkSessions.create(master, "cka-atlas " + config.runId());
+        SparkSession spark = SparkSessions.create(master, "cka-atlas " + config.runId(), sparkConf);
         RunSummary summary;
         try {
             summary = CkaJob.run(spark, config);

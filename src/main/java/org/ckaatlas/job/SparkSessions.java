@@ -11,7 +11,13 @@ public final class SparkSessions {
      * @param master a master URL, or null to keep the one spark-submit set (local[*] when none is)
      */
     public static SparkSession create(String master, String appName) {
+        return create(master, appName, java.util.Map.of());
+    }
+
+    /** @param settings Spark settings (--conf KEY=VALUE), applied over the defaults */
+    public static SparkSession create(String master, String appName, java.util.Map<String, String> settings) {
         SparkConf conf = new SparkConf().setAppName(appName);
+        settings.forEach(conf::set);
         if (master != null) {
             conf.setMaster(master);
         } else if (!conf.contains("spark.master")) {
