@@ -12,7 +12,6 @@ import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.parser.ParseException;
 import org.ckaatlas.job.SparkSessions;
 import org.ckaatlas.results.Table;
 import picocli.CommandLine;
@@ -59,9 +58,13 @@ final class SqlCommand implements Callable<Integer> {
             Dataset<Row> result;
             try {
                 result = spark.sql(query);
-            } catch (ParseException | AnalysisException e) {
-                String message = e.getMessage().lines().findFirst().orElse(e.toString());
-                throw new CommandLine.ParameterException(spec.commandLine(), "the query: " + message);
+            } catch (Exception e) {
+                // Scala declares nothing: a bad query arrives as AnalysisException (ParseException is one)
+                if (e instanceof AnalysisException) {
+                    String message = e.getMessage().lines().filter(l -> !l.isBlank()).findFirst().orElse(e.toString());
+                    throw new CommandLine.ParameterException(spec.commandLine(), "the query: " + message);
+                }
+                throw e;
             }
             print(result, spec.commandLine().getOut());
             return CkaAtlas.EXIT_OK;

@@ -1,0 +1,119 @@
+package org.ckaatlas.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.ckaatlas.data.SampleData;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Every SQL query in the README, against a real result set; DuckDB and Spark SQL read the same numbers. */
+class SqlTest {
+    private static final String TINY = "torchscript:src/test/resources/fixtures/tiny_vgg.pt";
+
+    @TempDir
+    static Path dir;
+
+    static Path out;
+
+    private static String cli(int expected, String... args) {
+        StringWriter text = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = CkaAtlas.commandLine();
+        cli.setOut(new PrintWriter(text));
+        cli.setErr(new PrintWriter(err));
+        assertEquals(expected, cli.execute(args), err.toString() + text);
+        return text.toString();
+    }
+
+    /** Runs named as the README's queries expect: 'demo' (both scopes) and two nightly runs, one broken file. */
+    @BeforeAll
+    static void results() throws Exception {
+        Path data = dir.resolve("data");
+        SampleData.write(data, 3, 5, 4);
+        Files.writeString(data.resolve("c00_grating/broken.JPEG"), "not a JPEG");
+        out = dir.resolve("out");
+        for (String[] run : new String[][] {{"demo", "both", "0"}, {"demo-2026-11-27", "global", "1"}, {"demo-2026-11-28", "global", "2"}}) {
+            cli(0, "run", "--data", data.toString(), "--out", out.toString(), "--run-id", run[0], "--model", TINY,
+                    "--scope", run[1], "--seed", run[2], "--batch-size", "4", "--master", "local[2]", "--quiet", "--no-render",
+                    "--bootstrap", "20", "--max-failed-fraction", "0.2");
+        }
+    }
+
+    static List<String> readmeQueries() throws Exception {
+        Matcher m = Pattern.compile("```sql\\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(Path.of("README.md")));
+        List<String> queries = new ArrayList<>();
+        while (m.find()) {
+            queries.add(m.group(1).strip().replaceAll(";$", ""));
+        }
+        return queries;
+    }
+
+    @Test
+    void everyReadmeQueryRunsAndReturnsRows() throws Exception {
+        List<String> queries = readmeQueries();
+        assertTrue(queries.size() >= 4, "the README's queries: " + queries.size());
+        for (String query : queries) {
+            if (query.contains("read_parquet")) {
+                try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
+                        Statement st = duck.createStatement();
+                        ResultSet rs = st.executeQuery(query.replace("'demo/out/", "'" + out + "/"))) {
+                    assertEquals("layer_x", rs.getMetaData().getColumnName(1));
+                    assertTrue(rs.next(), "DuckDB query returns rows: " + query);
+                }
+                continue;
+            }
+            String csv = cli(0, "sql", "--out", out.toString(), "--format", "csv", "--master", "local[1]", query);
+            List<String> lines = csv.lines().toList();
+            assertTrue(lines.size() >= 2, "a header and rows for:\n" + query + "\n" + csv);
+            assertFalse(lines.get(0).isBlank());
+        }
+        String failures = cli(0, "sql", "--out", out.toString(), "--master", "local[1]",
+                "SELECT run_id, image_id, error FROM all_images WHERE status = 'failed' ORDER BY run_id");
+        assertTrue(failures.contains("c00_grating/broken.JPEG") && failures.contains("(3 rows)"), failures);
+        assertTrue(cli(2, "sql", "--out", out.toString(), "SELEC nonsense").isEmpty());
+    }
+
+    @Test
+    void duckDbReadsTheSameLayerCkaAsSparkSqlPartitionColumnIncluded() throws Exception {
+        String json = cli(0, "sql", "--out", out.toString(), "--format", "json", "--master", "local[1]",
+                "SELECT run_id, scope, estimator, model_x, layer_x, model_y, layer_y, cka FROM layer_cka");
+        Map<String, Double> spark = new TreeMap<>();
+        for (String line : json.lines().toList()) {
+            var o = com.google.gson.JsonParser.parseString(line).getAsJsonObject();
+            spark.put(String.join("|", o.get("run_id").getAsString(), o.get("scope").getAsString(), o.get("estimator").getAsString(),
+                    o.get("model_x").getAsString(), o.get("layer_x").getAsString(), o.get("model_y").getAsString(),
+                    o.get("layer_y").getAsString()), o.get("cka").getAsDouble());
+        }
+        Map<String, Double> duck = new TreeMap<>();
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT run_id, scope, estimator, model_x, layer_x, model_y, layer_y, cka FROM read_parquet('"
+                        + out + "/layer_cka/*/*.parquet', hive_partitioning = true)")) {
+            while (rs.next()) {
+                duck.put(String.join("|", rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        String.valueOf(rs.getInt(5)), rs.getString(6), String.valueOf(rs.getInt(7))), rs.getDouble(8));
+            }
+        }
+        assertEquals(spark.keySet(), duck.keySet());
+        assertEquals(9 * (1 + 3) + 9 + 9, spark.size(), "demo: global and 3 classes; two nightly runs: global");
+        spark.forEach((k, v) -> assertEquals(v, duck.get(k), 0.0, k));
+    }
+}
