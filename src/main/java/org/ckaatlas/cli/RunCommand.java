@@ -15,6 +15,7 @@ import org.apache.spark.sql.SparkSession;
 import org.ckaatlas.cka.Estimator;
 import org.ckaatlas.cka.Kernel;
 import org.ckaatlas.job.CkaJob;
+import org.ckaatlas.job.DeviceChoice;
 import org.ckaatlas.job.RunConfig;
 import org.ckaatlas.job.RunSummary;
 import org.ckaatlas.job.SparkSessions;
@@ -107,6 +108,11 @@ final class RunCommand implements Callable<Integer> {
             description = "this many images (one per label first) get the feature-map grid of every layer (default: ${DEFAULT-VALUE})")
     int featureGrids;
 
+    @Option(names = "--device", defaultValue = "auto",
+            description = "auto (the GPU Spark assigns a task when CUDA is usable, else the CPU, recorded in runs), cpu, "
+                    + "or gpu (fail when no GPU is usable) (default: ${DEFAULT-VALUE})")
+    DeviceChoice.Wanted device;
+
     @Option(names = "--quiet", description = "no progress lines on stderr")
     boolean quiet;
 
@@ -186,6 +192,7 @@ final class RunCommand implements Callable<Integer> {
                     .optChannelCka(channelCka)
                     .optFeatureGrids(featureGrids)
                     .optQuiet(quiet)
+                    .optDevice(device)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

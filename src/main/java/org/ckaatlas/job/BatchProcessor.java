@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -68,11 +69,12 @@ final class BatchProcessor implements FlatMapFunction<Iterator<WorkItem>, Partit
     @Override
     public Iterator<PartitionResult> call(Iterator<WorkItem> items) {
         TorchThreads.configure(tasksPerExecutor);
+        DeviceChoice device = DeviceChoice.choose(config.device(), TaskContext.get());
         List<TappedNetwork> networks = new ArrayList<>();
         for (AnalysedModel model : models) {
-            networks.add(ModelCache.get(model.spec(), Engine.getInstance().defaultDevice()));
+            networks.add(ModelCache.get(model.spec(), device.device()));
         }
-        Task task = new Task();
+        Task task = new Task(device);
         while (items.hasNext()) {
             WorkItem item = items.next();
             task.batches.add(task.process(networks, item));
@@ -88,6 +90,11 @@ final class BatchProcessor implements FlatMapFunction<Iterator<WorkItem>, Partit
         final List<Row> channelRows = new ArrayList<>();
         final List<Row> grids = new ArrayList<>();
         final StageTimes times = new StageTimes();
+        final DeviceChoice device;
+
+        Task(DeviceChoice device) {
+            this.device = device;
+        }
 
         BatchResult process(List<TappedNetwork> networks, WorkItem item) {
             int size = preprocessing.size();
@@ -113,7 +120,7 @@ final class BatchProcessor implements FlatMapFunction<Iterator<WorkItem>, Partit
             int n = decoded.size();
             List<ImageRef> channelImages = decoded.stream().filter(i -> item.channelImages().contains(i.imageId())).toList();
             if (n == 0 || (n < Hsic.MIN_UNBIASED_N && channelImages.isEmpty())) {
-                return new BatchResult(item.scope(), item.batch().index(), n, outcomes, Map.of(), executor(networks.get(0)));
+                return new BatchResult(item.scope(), item.batch().index(), n, outcomes, Map.of(), executor(networks.get(0), device));
             }
             double[][] grams = new double[ResultRows.layerCount(models)][];
             try (NDManager manager = NDManager.newBaseManager(networks.get(0).device(), "PyTorch")) {
@@ -156,7 +163,7 @@ final class BatchProcessor implements FlatMapFunction<Iterator<WorkItem>, Partit
                 }
             }
             if (n < Hsic.MIN_UNBIASED_N) {
-                return new BatchResult(item.scope(), item.batch().index(), n, outcomes, Map.of(), executor(networks.get(0)));
+                return new BatchResult(item.scope(), item.batch().index(), n, outcomes, Map.of(), executor(networks.get(0), device));
             }
             long t0 = System.nanoTime();
             Map<Estimator, double[][]> hsic = new EnumMap<>(Estimator.class);
@@ -164,7 +171,7 @@ final class BatchProcessor implements FlatMapFunction<Iterator<WorkItem>, Partit
                 hsic.put(estimator, estimator.hsicMatrix(grams, n));
             }
             times.add(3, System.nanoTime() - t0);
-            return new BatchResult(item.scope(), item.batch().index(), n, outcomes, hsic, executor(networks.get(0)));
+            return new BatchResult(item.scope(), item.batch().index(), n, outcomes, hsic, executor(networks.get(0), device));
         }
 
         /**
@@ -231,10 +238,10 @@ final class BatchProcessor implements FlatMapFunction<Iterator<WorkItem>, Partit
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    private static BatchResult.Executor executor(TappedNetwork network) {
+    private static BatchResult.Executor executor(TappedNetwork network, DeviceChoice device) {
         SparkEnv env = SparkEnv.get();
         return new BatchResult.Executor(env == null ? "driver" : env.executorId(), ProcessHandle.current().pid(),
-                network.device().toString(), ModelCache.loads(),
+                network.device().toString(), device.assigned(), device.note(), ModelCache.loads(),
                 Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
     }
 }

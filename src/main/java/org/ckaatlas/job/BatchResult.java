@@ -13,8 +13,12 @@ record BatchResult(String scope, int batch, int n, List<ImageOutcome> images, Ma
         Executor executor)
         implements Serializable {
 
-    /** The JVM and device a batch ran on, and how many models that JVM had built by then. */
-    record Executor(String executorId, long pid, String device, int modelLoads, String engine)
+    /**
+     * The JVM and device a batch ran on (with the GPU address Spark assigned, and why it differs when it
+     * does), and how many models that JVM had built by then.
+     */
+    record Executor(String executorId, long pid, String device, String assignedGpu, String deviceNote, int modelLoads,
+            String engine)
             implements Serializable {}
 
     boolean contributes() {

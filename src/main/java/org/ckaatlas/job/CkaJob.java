@@ -308,6 +308,10 @@ public final class CkaJob {
             BatchResult.Executor e = r.executor();
             Map<String, Object> entry = executors.computeIfAbsent(e.executorId() + "/" + e.pid(), k -> new LinkedHashMap<>());
             entry.put("device", e.device());
+            entry.put("assigned_gpu", e.assignedGpu());
+            if (e.deviceNote() != null) {
+                entry.put("device_note", e.deviceNote());
+            }
             entry.put("engine", e.engine());
             entry.merge("model_loads", e.modelLoads(), (x, y) -> Math.max((Integer) x, (Integer) y));
             entry.merge("batches", 1, (x, y) -> (Integer) x + (Integer) y);

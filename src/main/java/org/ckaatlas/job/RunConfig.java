@@ -36,6 +36,7 @@ public final class RunConfig implements Serializable {
     private final ChannelMode channelCka;
     private final int featureGrids;
     private final boolean quiet;
+    private final DeviceChoice.Wanted device;
 
     /** Which batches CKA is computed over: all images mixed, within each label, or both. */
     public enum Scope { GLOBAL, CLASS, BOTH;
@@ -86,6 +87,7 @@ public final class RunConfig implements Serializable {
         channelCka = b.channelCka;
         featureGrids = b.featureGrids;
         quiet = b.quiet;
+        device = b.device;
         if (featureGrids < 0) {
             throw new IllegalArgumentException("--feature-grids must be 0 or more, got " + featureGrids);
         }
@@ -179,6 +181,11 @@ public final class RunConfig implements Serializable {
         return featureGrids;
     }
 
+    /** --device: auto, cpu or gpu. */
+    public DeviceChoice.Wanted device() {
+        return device;
+    }
+
     /** No progress lines. */
     public boolean quiet() {
         return quiet;
@@ -202,6 +209,7 @@ public final class RunConfig implements Serializable {
         m.put("scope", scope.name().toLowerCase(java.util.Locale.ROOT));
         m.put("channel-cka", channelCka.name().toLowerCase(java.util.Locale.ROOT));
         m.put("feature-grids", featureGrids);
+        m.put("device", device.name().toLowerCase(java.util.Locale.ROOT));
         m.put("kernel", kernel.toString());
         m.put("estimator", estimator.label());
         return m;
@@ -225,6 +233,7 @@ public final class RunConfig implements Serializable {
         private ChannelMode channelCka = ChannelMode.MEAN;
         private int featureGrids;
         private boolean quiet;
+        private DeviceChoice.Wanted device = DeviceChoice.Wanted.AUTO;
         private Kernel kernel = new Kernel.Linear();
         private Estimator estimator = Estimator.UNBIASED;
 
@@ -312,6 +321,11 @@ public final class RunConfig implements Serializable {
 
         public Builder optFeatureGrids(int images) {
             this.featureGrids = images;
+            return this;
+        }
+
+        public Builder optDevice(DeviceChoice.Wanted device) {
+            this.device = device;
             return this;
         }
 

@@ -44,7 +44,8 @@ public record ModelSpec(String kind, String path, long seed, boolean postRelu) i
                 if (rest.isEmpty()) {
                     throw new IllegalArgumentException("'" + text + "' needs a file: " + kind + ":PATH");
                 }
-                return new ModelSpec(kind, rest, 0, false);
+                // absolute, because executors resolve relative paths from their own working folders
+                return new ModelSpec(kind, java.nio.file.Path.of(rest).toAbsolutePath().normalize().toString(), 0, false);
             default:
                 throw new IllegalArgumentException("unknown model '" + text + "' (known: " + FORMS + ")");
         }
