@@ -1,0 +1,196 @@
+package org.ckaatlas.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.ckaatlas.cli.CkaAtlas;
+import org.ckaatlas.data.SampleData;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Real multi-process Spark: local-cluster[2,1,1024] starts two executor JVMs (SPARK_HOME is the project's
+ * own Spark jars, target/spark-home). The results must not depend on them, an executor may die, and
+ * executors given (fake) GPUs without CUDA fall back to the CPU and say so.
+ */
+class ClusterTest {
+    private static final String TINY = "torchscript:src/test/resources/fixtures/tiny_vgg.pt";
+
+    @TempDir
+    static Path dir;
+
+    static Path data;
+
+    @BeforeAll
+    static void sampleData() throws Exception {
+        data = dir.resolve("data");
+        SampleData.write(data, 3, 8, 12);
+    }
+
+    /** What executor JVMs need: our classes and jars, and the flags every JVM here gets. */
+    private static List<String> executorConf() throws Exception {
+        String classpath = Path.of("target/classes").toAbsolutePath() + ":" + Files.readString(Path.of("target/classpath-runtime.txt")).strip();
+        return List.of("--conf", "spark.executor.extraClassPath=" + classpath,
+                "--conf", "spark.executor.extraJavaOptions=" + System.getProperty("ckaatlas.executorJavaOptions"),
+                "--conf", "spark.executorEnv.OPT_OUT_TRACKING=true",
+                "--conf", "spark.executorEnv.GLIBC_TUNABLES=glibc.malloc.hugetlb=1",
+                "--conf", "spark.executorEnv.SPARK_LOCAL_IP=127.0.0.1");
+    }
+
+    private static void run(String master, String runId, List<String> extra) {
+        StringWriter text = new StringWriter();
+        CommandLine cli = CkaAtlas.commandLine();
+        cli.setOut(new PrintWriter(text));
+        cli.setErr(new PrintWriter(text));
+        List<String> args = new ArrayList<>(List.of("run", "--data", data.toString(), "--out", dir.resolve("out").toString(),
+                "--run-id", runId, "--batch-size", "4", "--master", master, "--quiet", "--no-render", "--bootstrap", "0"));
+        args.addAll(extra);
+        assertEquals(0, cli.execute(args.toArray(new String[0])), text.toString());
+    }
+
+    private static Map<String, Double> numbers(SparkSession spark, String runId) {
+        Map<String, Double> m = new TreeMap<>();
+        for (Row r : spark.sql("SELECT concat(scope, model_x, layer_x, model_y, layer_y), cka FROM layer_cka WHERE run_id = '"
+                + runId + "'").collectAsList()) {
+            m.put("cka " + r.getString(0), r.getDouble(1));
+        }
+        if (!spark.catalog().tableExists("channel_cka_mean")) {
+            return m;
+        }
+        for (Row r : spark.sql("SELECT concat(scope, model, layer, ' ', pos), CAST(v AS DOUBLE) FROM channel_cka_mean "
+                + "LATERAL VIEW posexplode(matrix) t AS pos, v WHERE run_id = '" + runId + "' AND NOT isnan(v)").collectAsList()) {
+            m.put("mean " + r.getString(0), r.getDouble(1));
+        }
+        return m;
+    }
+
+    private static String shell(String command) {
+        try {
+            Process p = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            p.waitFor();
+            return out;
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    private static JsonObject executors(SparkSession spark, String runId) {
+        String versions = spark.sql("SELECT versions FROM runs WHERE run_id = '" + runId + "'").first().getString(0);
+        return JsonParser.parseString(versions).getAsJsonObject().getAsJsonObject("executors");
+    }
+
+    private static SparkSession readBack() {
+        SparkSession spark = SparkSessions.create("local[1]", "read back");
+        for (String table : List.of("runs", "layer_cka", "channel_cka_mean", "images")) {
+            if (Files.isDirectory(dir.resolve("out").resolve(table))) {
+                spark.read().parquet(dir.resolve("out").resolve(table).toString()).createOrReplaceTempView(table);
+            }
+        }
+        return spark;
+    }
+
+    @Test
+    void twoExecutorJvmsGiveTheNumbersOfOneAndBuildOneModelEach() throws Exception {
+        run("local[1]", "single", List.of("--model", TINY));
+        List<String> extra = new ArrayList<>(executorConf());
+        extra.addAll(List.of("--model", TINY));
+        run("local-cluster[2,1,1024]", "cluster", extra);
+        SparkSession spark = readBack();
+        try {
+            Map<String, Double> single = numbers(spark, "single");
+            Map<String, Double> cluster = numbers(spark, "cluster");
+            assertEquals(single.keySet(), cluster.keySet());
+            single.forEach((k, v) -> assertEquals(v, cluster.get(k), 1e-9, k));
+            JsonObject executors = executors(spark, "cluster");
+            assertEquals(2, executors.size(), executors.toString());
+            executors.entrySet().forEach(e -> assertEquals(1, e.getValue().getAsJsonObject().get("model_loads").getAsInt(),
+                    "one model per executor JVM, not per task: " + executors));
+        } finally {
+            spark.stop();
+        }
+    }
+
+    @Test
+    void anExecutorKilledMidJobIsReplacedAndTheNumbersAreTheUndisturbedOnes() throws Exception {
+        List<String> extra = new ArrayList<>(executorConf());
+        extra.addAll(List.of("--model", "vgg11", "--channel-cka", "off"));
+        CompletableFuture<Long> killer = CompletableFuture.supplyAsync(() -> {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                // an executor 5 s into its life: started, model built, its first batches in flight
+                for (String pid : shell("pgrep -f CoarseGrainedExecutorBackend").lines().toList()) {
+                    String age = shell("ps -o etimes= -p " + pid).strip();
+                    if (!age.isEmpty() && Integer.parseInt(age) >= 5) {
+                        shell("kill -9 " + pid);
+                        return System.nanoTime();
+                    }
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return Long.MAX_VALUE;
+                }
+            }
+            return Long.MAX_VALUE;
+        });
+        run("local-cluster[2,1,1024]", "killed", extra);
+        long ended = System.nanoTime();
+        assertTrue(killer.get(70, TimeUnit.SECONDS) < ended, "an executor was killed while the job ran");
+        run("local[2]", "undisturbed", List.of("--model", "vgg11", "--channel-cka", "off"));
+        SparkSession spark = readBack();
+        try {
+            Map<String, Double> killed = numbers(spark, "killed");
+            Map<String, Double> undisturbed = numbers(spark, "undisturbed");
+            assertEquals(undisturbed.keySet(), killed.keySet());
+            undisturbed.forEach((k, v) -> assertEquals(v, killed.get(k), 1e-9, k));
+            assertEquals(24L, spark.sql("SELECT count(*) FROM images WHERE run_id = 'killed'").first().getLong(0), "no duplicates");
+            assertTrue(executors(spark, "killed").size() >= 2, executors(spark, "killed").toString());
+        } finally {
+            spark.stop();
+        }
+    }
+
+    @Test
+    void fakeGpusAreAssignedPerTaskAndAutoFallsBackToTheCpuSayingSo() throws Exception {
+        Path discovery = dir.resolve("gpus.sh");
+        Files.writeString(discovery, "#!/usr/bin/env bash\necho '{\"name\":\"gpu\",\"addresses\":[\"0\",\"1\"]}'\n");
+        discovery.toFile().setExecutable(true);
+        List<String> extra = new ArrayList<>(executorConf());
+        extra.addAll(List.of("--model", TINY, "--device", "auto",
+                "--conf", "spark.worker.resource.gpu.amount=2",
+                "--conf", "spark.worker.resource.gpu.discoveryScript=" + discovery,
+                "--conf", "spark.executor.resource.gpu.amount=1",
+                "--conf", "spark.task.resource.gpu.amount=1"));
+        run("local-cluster[2,2,1024]", "gpus", extra);
+        SparkSession spark = readBack();
+        try {
+            JsonObject executors = executors(spark, "gpus");
+            assertEquals(2, executors.size(), executors.toString());
+            for (var e : executors.entrySet()) {
+                JsonObject x = e.getValue().getAsJsonObject();
+                assertTrue(x.get("assigned_gpu").getAsString().matches("[01]"), executors.toString());
+                assertEquals("cpu()", x.get("device").getAsString());
+                assertTrue(x.get("device_note").getAsString().contains("CUDA is not usable"), executors.toString());
+            }
+        } finally {
+            spark.stop();
+        }
+    }
+}
