@@ -15,6 +15,16 @@ public enum Estimator {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** @throws IllegalArgumentException naming the valid forms */
+    public static Estimator parse(String text) {
+        for (Estimator e : values()) {
+            if (e.label().equals(text)) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException("unknown estimator '" + text + "' (known: unbiased, biased)");
+    }
+
     /** HSIC of every pair of one batch's kernel matrices under this estimator. */
     public double[][] hsicMatrix(double[][] kernels, int n) {
         return this == UNBIASED ? Hsic.unbiasedMatrix(kernels, n) : Hsic.biasedMatrix(kernels, n);

@@ -1,6 +1,10 @@
 package org.ckaatlas.cli;
 
 import java.io.PrintWriter;
+import java.util.function.Function;
+import org.ckaatlas.cka.Estimator;
+import org.ckaatlas.cka.Kernel;
+import org.ckaatlas.model.ModelSpec;
 import org.ckaatlas.job.UsageException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -32,6 +36,17 @@ public final class CkaAtlas implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: run, layers, sample-data or render");
     }
 
+    /** A converter from a parser whose IllegalArgumentException names the valid forms: exit 2 with that line. */
+    private static <T> CommandLine.ITypeConverter<T> parsing(Function<String, T> parser) {
+        return value -> {
+            try {
+                return parser.apply(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        };
+    }
+
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
@@ -40,6 +55,9 @@ public final class CkaAtlas implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new CkaAtlas());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.registerConverter(ModelSpec.class, parsing(ModelSpec::parse));
+        cli.registerConverter(Kernel.class, parsing(Kernel::parse));
+        cli.registerConverter(Estimator.class, parsing(Estimator::parse));
         cli.setParameterExceptionHandler((e, args) -> {
             PrintWriter err = e.getCommandLine().getErr();
             err.println(e.getCommandLine().getCommandName() + ": " + e.getMessage() + " (see --help)");

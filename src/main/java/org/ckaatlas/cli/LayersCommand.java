@@ -18,7 +18,7 @@ final class LayersCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, converter = RunCommand.ModelSpecConverter.class,
+    @Option(names = "--model", required = true,
             description = "vgg11, vgg11:seed=N, torchscript:PATH or djl:PATH")
     ModelSpec model;
 

@@ -43,13 +43,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "root of the result tables (local path or URI)")
     String out;
 
-    @Option(names = "--model", defaultValue = "vgg11", converter = ModelSpecConverter.class,
+    @Option(names = "--model", defaultValue = "vgg11",
             description = "model A: vgg11, vgg11:seed=N (built-in VGG11, random init from the seed), torchscript:PATH "
                     + "(made by scripts/export_torchscript.py), djl:PATH (saved VGG11 parameters) (default: ${DEFAULT-VALUE})")
     ModelSpec model;
 
-    @Option(names = "--compare", converter = ModelSpecConverter.class,
-            description = "model B, run on the same batches: layer_cka then holds a-a, b-b and a-b rows")
+    @Option(names = "--compare", description = "model B, run on the same batches: layer_cka then holds a-a, b-b and a-b rows")
     ModelSpec compare;
 
     @Option(names = "--layers", split = ",", description = "model A's layers to analyse, by name or 0-based index (default: all)")
@@ -76,11 +75,11 @@ final class RunCommand implements Callable<Integer> {
             description = "bootstrap resamples for the confidence intervals, 0 for none (default: ${DEFAULT-VALUE})")
     int bootstrap;
 
-    @Option(names = "--kernel", defaultValue = "linear", converter = KernelConverter.class,
+    @Option(names = "--kernel", defaultValue = "linear",
             description = "linear, or rbf[:F]: RBF with bandwidth F x the batch's median distance (Kornblith et al. 2019; default F=1) (default: ${DEFAULT-VALUE})")
     Kernel kernel;
 
-    @Option(names = "--estimator", defaultValue = "unbiased", converter = EstimatorConverter.class,
+    @Option(names = "--estimator", defaultValue = "unbiased",
             description = "unbiased (minibatch CKA, Nguyen et al. 2021), or biased: the original 2019 CKA, reported beside the unbiased one (default: ${DEFAULT-VALUE})")
     Estimator estimator;
 
@@ -206,39 +205,5 @@ final class RunCommand implements Callable<Integer> {
         }
         String path = Paths.get(location).toAbsolutePath().normalize().toString();
         return "file://" + path;
-    }
-
-    static final class KernelConverter implements CommandLine.ITypeConverter<Kernel> {
-        @Override
-        public Kernel convert(String value) {
-            try {
-                return Kernel.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
-    static final class EstimatorConverter implements CommandLine.ITypeConverter<Estimator> {
-        @Override
-        public Estimator convert(String value) {
-            for (Estimator e : Estimator.values()) {
-                if (e.label().equals(value)) {
-                    return e;
-                }
-            }
-            throw new CommandLine.TypeConversionException("unknown estimator '" + value + "' (known: unbiased, biased)");
-        }
-    }
-
-    static final class ModelSpecConverter implements CommandLine.ITypeConverter<ModelSpec> {
-        @Override
-        public ModelSpec convert(String value) {
-            try {
-                return ModelSpec.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
     }
 }

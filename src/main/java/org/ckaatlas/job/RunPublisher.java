@@ -39,10 +39,7 @@ final class RunPublisher {
 
     /** Clears every table of this run id and records the run as running. */
     void begin(GenericRecord runningRow) throws IOException {
-        for (Table table : Table.values()) {
-            delete(new Path(table.partitionPath(out, runId)));
-        }
-        delete(staging());
+        clearRun();
         stage(Table.RUNS, List.of(runningRow));
         move(Table.RUNS);
     }
@@ -70,13 +67,18 @@ final class RunPublisher {
 
     /** Records a failed run: its runs row says failed, and none of its other rows are visible. */
     void fail(GenericRecord failedRunRow) throws IOException {
+        clearRun();
+        stage(Table.RUNS, List.of(failedRunRow));
+        move(Table.RUNS);
+        clearStaging();
+    }
+
+    /** Removes every row of this run id from every table, and what it staged. */
+    private void clearRun() throws IOException {
         for (Table table : Table.values()) {
             delete(new Path(table.partitionPath(out, runId)));
         }
         delete(staging());
-        stage(Table.RUNS, List.of(failedRunRow));
-        move(Table.RUNS);
-        clearStaging();
     }
 
     private void move(Table table) throws IOException {

@@ -17,21 +17,18 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /** The built-in VGG11 trunk on one device: weights drawn from the spec's seed, or loaded (djl:PATH). */
-final class BuiltInNetwork implements TappedNetwork, AutoCloseable {
-    private final Model model;
+final class BuiltInNetwork extends ModelNetwork {
     private final Vgg11 block;
-    private final List<LayerInfo> layers;
 
     private final boolean postRelu;
 
     BuiltInNetwork(ModelSpec spec, Device device, int inputSize) {
+        super(Model.newInstance("vgg11", device, "PyTorch"), Vgg11.layers(inputSize, spec.postRelu()));
         block = new Vgg11();
         block.setInitializer(new SeededKaimingNormal(spec.seed()), Parameter.Type.WEIGHT);
         block.setInitializer(Initializer.ZEROS, Parameter.Type.BIAS);
-        model = Model.newInstance("vgg11", device, "PyTorch");
         model.setBlock(block);
         block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, inputSize, inputSize));
         if (spec.kind().equals("djl")) {
@@ -46,7 +43,6 @@ final class BuiltInNetwork implements TappedNetwork, AutoCloseable {
         // inference only: no parameter records gradients, so no autograd graph is ever built
         block.freezeParameters(true);
         postRelu = spec.postRelu();
-        layers = Vgg11.layers(inputSize, postRelu);
     }
 
     /** Writes this network's parameters where {@code djl:PATH} can load them. */
@@ -57,22 +53,7 @@ final class BuiltInNetwork implements TappedNetwork, AutoCloseable {
     }
 
     @Override
-    public List<LayerInfo> layers() {
-        return layers;
-    }
-
-    @Override
-    public Device device() {
-        return model.getNDManager().getDevice();
-    }
-
-    @Override
     public void forward(NDArray images, TapSink sink) {
         block.forwardTaps(new ParameterStore(images.getManager(), false), images, postRelu, sink);
-    }
-
-    @Override
-    public void close() {
-        model.close();
     }
 }

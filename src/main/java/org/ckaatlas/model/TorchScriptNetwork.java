@@ -16,13 +16,9 @@ import java.util.List;
  * A TorchScript file whose forward returns a tuple of the layers to analyse, in the order its sidecar
  * names them. Every output is checked against the sidecar: a missing or misshapen layer fails loudly.
  */
-final class TorchScriptNetwork implements TappedNetwork, AutoCloseable {
-    private final Model model;
-    private final List<LayerInfo> layers;
-
+final class TorchScriptNetwork extends ModelNetwork {
     TorchScriptNetwork(ModelSpec spec, Device device) {
-        layers = ModelDescription.of(spec).layers();
-        model = Model.newInstance("torchscript", device, "PyTorch");
+        super(Model.newInstance("torchscript", device, "PyTorch"), ModelDescription.of(spec).layers());
         try {
             model.load(Path.of(spec.path()));
         } catch (IOException e) {
@@ -33,17 +29,8 @@ final class TorchScriptNetwork implements TappedNetwork, AutoCloseable {
     }
 
     @Override
-    public List<LayerInfo> layers() {
-        return layers;
-    }
-
-    @Override
-    public Device device() {
-        return model.getNDManager().getDevice();
-    }
-
-    @Override
     public void forward(NDArray images, TapSink sink) {
+        List<LayerInfo> layers = layers();
         NDList outputs = model.getBlock().forward(new ParameterStore(images.getManager(), false), new NDList(images), false);
         try {
             if (outputs.size() != layers.size()) {
@@ -65,8 +52,4 @@ final class TorchScriptNetwork implements TappedNetwork, AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        model.close();
-    }
 }
