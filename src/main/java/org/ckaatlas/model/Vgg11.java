@@ -44,10 +44,6 @@ public final class Vgg11 extends AbstractBlock {
         return "conv" + (layer + 1);
     }
 
-    public static int layerCount() {
-        return FILTERS.length;
-    }
-
     /** The analysed layers for a square input of the given size. */
     public static List<LayerInfo> layers(int inputSize, boolean postRelu) {
         List<LayerInfo> layers = new ArrayList<>();

@@ -4,31 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.ckaatlas.data.SampleData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** Bad input: exit code 2, one line on stderr that names the problem, nothing written. */
 class CliErrorsTest {
     @TempDir
     Path dir;
 
-    private record Outcome(int code, String err) {}
-
-    private Outcome execute(String... args) {
-        StringWriter err = new StringWriter();
-        CommandLine cli = CkaAtlas.commandLine();
-        cli.setErr(new PrintWriter(err));
-        cli.setOut(new PrintWriter(new StringWriter()));
-        return new Outcome(cli.execute(args), err.toString());
+    private static Cli.Outcome execute(String... args) {
+        return Cli.execute(List.of(args));
     }
 
-    private void assertUsageError(Outcome outcome, String mentions) {
+    private void assertUsageError(Cli.Outcome outcome, String mentions) {
         assertEquals(2, outcome.code(), outcome.err());
         assertEquals(1, outcome.err().strip().lines().count(), "one line: " + outcome.err());
         assertTrue(outcome.err().contains(mentions), outcome.err());

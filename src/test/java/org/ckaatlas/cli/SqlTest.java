@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,25 +20,16 @@ import org.ckaatlas.data.SampleData;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** Every SQL query in the README, against a real result set; DuckDB and Spark SQL read the same numbers. */
 class SqlTest {
-    private static final String TINY = "torchscript:src/test/resources/fixtures/tiny_vgg.pt";
-
     @TempDir
     static Path dir;
 
     static Path out;
 
     private static String cli(int expected, String... args) {
-        StringWriter text = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = CkaAtlas.commandLine();
-        cli.setOut(new PrintWriter(text));
-        cli.setErr(new PrintWriter(err));
-        assertEquals(expected, cli.execute(args), err.toString() + text);
-        return text.toString();
+        return Cli.expect(expected, List.of(args)).out();
     }
 
     /** Runs named as the README's queries expect: 'demo' (both scopes) and two nightly runs, one broken file. */
@@ -51,7 +40,7 @@ class SqlTest {
         Files.writeString(data.resolve("c00_grating/broken.JPEG"), "not a JPEG");
         out = dir.resolve("out");
         for (String[] run : new String[][] {{"demo", "both", "0"}, {"demo-2026-11-27", "global", "1"}, {"demo-2026-11-28", "global", "2"}}) {
-            cli(0, "run", "--data", data.toString(), "--out", out.toString(), "--run-id", run[0], "--model", TINY,
+            cli(0, "run", "--data", data.toString(), "--out", out.toString(), "--run-id", run[0], "--model", Cli.TINY_MODEL,
                     "--scope", run[1], "--seed", run[2], "--batch-size", "4", "--master", "local[2]", "--quiet", "--no-render",
                     "--bootstrap", "20", "--max-failed-fraction", "0.2");
         }

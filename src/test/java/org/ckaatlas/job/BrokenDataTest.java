@@ -3,8 +3,6 @@ package org.ckaatlas.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,17 +12,14 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.ckaatlas.cli.CkaAtlas;
+import org.ckaatlas.cli.Cli;
 import org.ckaatlas.data.SampleData;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** A night's run never dies on one file: broken files are recorded and skipped; too many fail the run. */
 class BrokenDataTest {
-    private static final String TINY = "torchscript:src/test/resources/fixtures/tiny_vgg.pt";
-
     @TempDir
     static Path dir;
 
@@ -45,15 +40,10 @@ class BrokenDataTest {
     }
 
     private static String run(int expectedExit, String runId, String... extra) {
-        StringWriter text = new StringWriter();
-        CommandLine cli = CkaAtlas.commandLine();
-        cli.setOut(new PrintWriter(text));
-        cli.setErr(new PrintWriter(text));
         List<String> args = new ArrayList<>(List.of("run", "--data", data.toString(), "--out", dir.resolve("out").toString(),
-                "--run-id", runId, "--model", TINY, "--batch-size", "5", "--master", "local[2]", "--bootstrap", "0"));
+                "--run-id", runId, "--model", Cli.TINY_MODEL, "--batch-size", "5", "--master", "local[2]", "--bootstrap", "0"));
         args.addAll(List.of(extra));
-        assertEquals(expectedExit, cli.execute(args.toArray(new String[0])), text.toString());
-        return text.toString();
+        return Cli.expect(expectedExit, args).text();
     }
 
     @Test

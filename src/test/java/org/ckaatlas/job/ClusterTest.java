@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,12 +15,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.ckaatlas.cli.CkaAtlas;
+import org.ckaatlas.cli.Cli;
 import org.ckaatlas.data.SampleData;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Real multi-process Spark: local-cluster[2,1,1024] starts two executor JVMs (SPARK_HOME is the project's
@@ -30,8 +27,6 @@ import picocli.CommandLine;
  * executors given (fake) GPUs without CUDA fall back to the CPU and say so.
  */
 class ClusterTest {
-    private static final String TINY = "torchscript:src/test/resources/fixtures/tiny_vgg.pt";
-
     @TempDir
     static Path dir;
 
@@ -54,14 +49,10 @@ class ClusterTest {
     }
 
     private static void run(String master, String runId, List<String> extra) {
-        StringWriter text = new StringWriter();
-        CommandLine cli = CkaAtlas.commandLine();
-        cli.setOut(new PrintWriter(text));
-        cli.setErr(new PrintWriter(text));
         List<String> args = new ArrayList<>(List.of("run", "--data", data.toString(), "--out", dir.resolve("out").toString(),
                 "--run-id", runId, "--batch-size", "4", "--master", master, "--quiet", "--no-render", "--bootstrap", "0"));
         args.addAll(extra);
-        assertEquals(0, cli.execute(args.toArray(new String[0])), text.toString());
+        Cli.expect(0, args);
     }
 
     private static Map<String, Double> numbers(SparkSession spark, String runId) {
@@ -108,9 +99,9 @@ class ClusterTest {
 
     @Test
     void twoExecutorJvmsGiveTheNumbersOfOneAndBuildOneModelEach() throws Exception {
-        run("local[1]", "single", List.of("--model", TINY));
+        run("local[1]", "single", List.of("--model", Cli.TINY_MODEL));
         List<String> extra = new ArrayList<>(executorConf());
-        extra.addAll(List.of("--model", TINY));
+        extra.addAll(List.of("--model", Cli.TINY_MODEL));
         run("local-cluster[2,1,1024]", "cluster", extra);
         SparkSession spark = readBack();
         try {
@@ -173,7 +164,7 @@ class ClusterTest {
         Files.writeString(discovery, "#!/usr/bin/env bash\necho '{\"name\":\"gpu\",\"addresses\":[\"0\",\"1\"]}'\n");
         discovery.toFile().setExecutable(true);
         List<String> extra = new ArrayList<>(executorConf());
-        extra.addAll(List.of("--model", TINY, "--device", "auto",
+        extra.addAll(List.of("--model", Cli.TINY_MODEL, "--device", "auto",
                 "--conf", "spark.worker.resource.gpu.amount=2",
                 "--conf", "spark.worker.resource.gpu.discoveryScript=" + discovery,
                 "--conf", "spark.executor.resource.gpu.amount=1",

@@ -3,26 +3,21 @@ package org.ckaatlas.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.ckaatlas.cli.CkaAtlas;
+import org.ckaatlas.cli.Cli;
 import org.ckaatlas.data.SampleData;
 import org.ckaatlas.render.RunReport;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** --compare: a second model on the same batches; TorchScript models; --layers; bad models exit 2. */
 class CompareModelsTest {
-    private static final String TINY = "torchscript:src/test/resources/fixtures/tiny_vgg.pt";
-
     @TempDir
     static Path dir;
 
@@ -32,15 +27,10 @@ class CompareModelsTest {
     }
 
     private static String run(int expectedExit, String... extra) {
-        StringWriter text = new StringWriter();
-        CommandLine cli = CkaAtlas.commandLine();
-        cli.setOut(new PrintWriter(text));
-        cli.setErr(new PrintWriter(text));
         List<String> args = new ArrayList<>(List.of("run", "--data", dir.resolve("data").toString(),
                 "--out", dir.resolve("out").toString(), "--batch-size", "4", "--master", "local[2]", "--bootstrap", "0"));
         args.addAll(List.of(extra));
-        assertEquals(expectedExit, cli.execute(args.toArray(new String[0])), text.toString());
-        return text.toString();
+        return Cli.expect(expectedExit, args).text();
     }
 
     /** cka[x][y] of one model pair of a run. */
@@ -55,7 +45,7 @@ class CompareModelsTest {
 
     @Test
     void aModelComparedWithItselfGivesTheWithinModelMatrixAndAnotherSeedDoesNot() throws Exception {
-        run(0, "--run-id", "self", "--model", TINY, "--compare", TINY);
+        run(0, "--run-id", "self", "--model", Cli.TINY_MODEL, "--compare", Cli.TINY_MODEL);
         run(0, "--run-id", "seeds", "--model", "vgg11:seed=1", "--compare", "vgg11:seed=2", "--layers", "conv1,conv5,7",
                 "--compare-layers", "conv1,conv5,conv8");
         SparkSession spark = SparkSessions.create("local[1]", "read back");
@@ -103,7 +93,7 @@ class CompareModelsTest {
                 .replaceFirst("\"name\": \"6\",\\s*\"shape\": \\[\\s*16", "\"name\": \"6\", \"shape\": [ 17"));
         String mismatch = run(2, "--run-id", "x", "--model", "torchscript:" + pt);
         assertTrue(mismatch.contains("does not match its sidecar"), mismatch);
-        String sizes = run(2, "--run-id", "x", "--model", TINY, "--compare", "vgg11");
+        String sizes = run(2, "--run-id", "x", "--model", Cli.TINY_MODEL, "--compare", "vgg11");
         assertTrue(sizes.contains("must match"), sizes);
         assertTrue(!Files.exists(dir.resolve("out/runs/run_id=x")), "nothing written");
     }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,13 +12,12 @@ import java.util.TreeMap;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.ckaatlas.cli.CkaAtlas;
+import org.ckaatlas.cli.Cli;
 import org.ckaatlas.data.SampleData;
 import org.ckaatlas.render.RunReport;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The whole pipeline as a user runs it: the CLI on Spark local[2] with the real VGG11 on libtorch over a
@@ -44,14 +41,10 @@ class EndToEndTest {
     }
 
     private static void run(String runId, String... extra) {
-        StringWriter text = new StringWriter();
-        CommandLine cli = CkaAtlas.commandLine();
-        cli.setOut(new PrintWriter(text));
-        cli.setErr(new PrintWriter(text));
         List<String> args = new java.util.ArrayList<>(List.of("run", "--data", data.toString(), "--out", out.toString(),
                 "--run-id", runId, "--batch-size", "5", "--master", "local[2]"));
         args.addAll(List.of(extra));
-        assertEquals(0, cli.execute(args.toArray(new String[0])), text.toString());
+        Cli.expect(0, args);
     }
 
     /** (layer_x, layer_y) -> cka of the run, read through Spark SQL over every run's files. */

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,9 +14,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.ckaatlas.cli.CkaAtlas;
 import org.ckaatlas.data.ImageDecoder;
 import org.ckaatlas.data.Preprocessing;
+import org.ckaatlas.cli.Cli;
 import org.ckaatlas.data.SampleData;
 import org.ckaatlas.model.ModelCache;
 import org.ckaatlas.model.ModelSpec;
@@ -26,12 +24,9 @@ import org.ckaatlas.model.TappedNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** What a scheduler and a SQL user rely on: repeatable numbers, scopes, all-or-nothing runs, correct sums. */
 class JobSpineTest {
-    private static final String TINY = "torchscript:src/test/resources/fixtures/tiny_vgg.pt";
-
     @TempDir
     static Path dir;
 
@@ -47,15 +42,10 @@ class JobSpineTest {
     }
 
     private static String run(int expectedExit, Path out, String runId, String... extra) {
-        StringWriter text = new StringWriter();
-        CommandLine cli = CkaAtlas.commandLine();
-        cli.setOut(new PrintWriter(text));
-        cli.setErr(new PrintWriter(text));
         List<String> args = new ArrayList<>(List.of("run", "--data", data.toString(), "--out", out.toString(),
-                "--run-id", runId, "--model", TINY, "--batch-size", "4", "--bootstrap", "50", "--quiet", "--no-render"));
+                "--run-id", runId, "--model", Cli.TINY_MODEL, "--batch-size", "4", "--bootstrap", "50", "--quiet", "--no-render"));
         args.addAll(List.of(extra));
-        assertEquals(expectedExit, cli.execute(args.toArray(new String[0])), text.toString());
-        return text.toString();
+        return Cli.expect(expectedExit, args).text();
     }
 
     private static SparkSession readBack(Path out, String... tables) {
@@ -160,7 +150,7 @@ class JobSpineTest {
         } finally {
             spark.stop();
         }
-        TappedNetwork network = ModelCache.get(ModelSpec.parse(TINY), Device.cpu());
+        TappedNetwork network = ModelCache.get(ModelSpec.parse(Cli.TINY_MODEL), Device.cpu());
         Preprocessing preprocessing = Preprocessing.resize(32);
         double[][] sums = new double[3][3];
         for (List<String> members : batches.values()) {

@@ -5,41 +5,31 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
-import org.ckaatlas.cli.CkaAtlas;
+import org.ckaatlas.cli.Cli;
 import org.ckaatlas.data.SampleData;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** A run with two models, class scope and feature grids renders a self-contained report. */
 class ReportTest {
-    private static final String TINY = "torchscript:src/test/resources/fixtures/tiny_vgg.pt";
-
     @TempDir
     Path dir;
 
     @Test
     void theReportParsesAndEveryImageItNamesIsThereAtItsStatedSize() throws Exception {
         SampleData.write(dir.resolve("data"), 3, 5, 8);
-        StringWriter text = new StringWriter();
-        CommandLine cli = CkaAtlas.commandLine();
-        cli.setOut(new PrintWriter(text));
-        cli.setErr(new PrintWriter(text));
-        int code = cli.execute("run", "--data", dir.resolve("data").toString(), "--out", dir.resolve("out").toString(),
-                "--run-id", "rep", "--model", TINY, "--compare", TINY, "--compare-layers", "0,2", "--scope", "both",
-                "--feature-grids", "2", "--batch-size", "4", "--master", "local[2]", "--quiet", "--bootstrap", "20");
-        assertEquals(0, code, text.toString());
+        Cli.expect(0, List.of("run", "--data", dir.resolve("data").toString(), "--out", dir.resolve("out").toString(),
+                "--run-id", "rep", "--model", Cli.TINY_MODEL, "--compare", Cli.TINY_MODEL, "--compare-layers", "0,2", "--scope", "both",
+                "--feature-grids", "2", "--batch-size", "4", "--master", "local[2]", "--quiet", "--bootstrap", "20"));
 
         Path folder = RunReport.folder(dir.resolve("out").toString(), "rep");
         Document html = Jsoup.parse(folder.resolve("index.html").toFile(), "UTF-8");
