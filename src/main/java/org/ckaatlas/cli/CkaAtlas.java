@@ -5,7 +5,7 @@ import java.util.function.Function;
 import org.ckaatlas.cka.Estimator;
 import org.ckaatlas.cka.Kernel;
 import org.ckaatlas.model.ModelSpec;
-import org.ckaatlas.job.UsageException;
+import org.ckaatlas.analysis.UsageException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

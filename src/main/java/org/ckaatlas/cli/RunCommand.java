@@ -15,11 +15,12 @@ import org.apache.spark.sql.SparkSession;
 import org.ckaatlas.cka.Estimator;
 import org.ckaatlas.cka.Kernel;
 import org.ckaatlas.job.CkaJob;
-import org.ckaatlas.job.DeviceChoice;
-import org.ckaatlas.job.RunConfig;
-import org.ckaatlas.job.RunSummary;
+import org.ckaatlas.analysis.DeviceChoice;
+import org.ckaatlas.analysis.RunConfig;
+import org.ckaatlas.analysis.RunSummary;
 import org.ckaatlas.job.SparkSessions;
-import org.ckaatlas.job.UsageException;
+import org.ckaatlas.analysis.UsageException;
+import org.ckaatlas.analysis.RunFailedException;
 import org.ckaatlas.model.ModelCheck;
 import org.ckaatlas.model.ModelDescription;
 import org.ckaatlas.model.ModelSpec;
@@ -132,9 +133,7 @@ final class RunCommand implements Callable<Integer> {
         RunSummary summary;
         try {
             summary = CkaJob.run(spark, config);
-        } catch (UsageException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
+        } catch (RunFailedException e) {
             PrintWriter err = spec.commandLine().getErr();
             err.println("run: run " + config.runId() + " failed: " + e.getMessage());
             err.flush();
@@ -144,9 +143,10 @@ final class RunCommand implements Callable<Integer> {
         }
         summary.warnings().forEach(w -> spec.commandLine().getErr().println("run: " + w));
         spec.commandLine().getErr().flush();
-        stdout.printf("run %s: %d images (%d failed) in %d batches (%d skipped), %.1f s%n", summary.runId(),
-                summary.imagesOk(), summary.imagesFailed(), summary.batches(), summary.batchesSkipped(), summary.seconds());
-        stdout.println("tables: " + config.out() + "/{runs,images,layers,hsic_batches,layer_cka}/run_id=" + config.runId());
+        stdout.printf("run %s: %d images (%d failed) in %s (%d skipped), %.1f s%n", summary.runId(),
+                summary.imagesOk(), summary.imagesFailed(), summary.batches() == 1 ? "1 batch" : summary.batches() + " batches",
+                summary.batchesSkipped(), summary.seconds());
+        stdout.println("tables: " + config.out() + "/{" + String.join(",", summary.tables()) + "}/run_id=" + config.runId());
         if (!noRender) {
             stdout.println("report: " + new RunReport(config.out(), config.runId()).render());
         }

@@ -14,6 +14,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.ckaatlas.job.SparkSessions;
 import org.ckaatlas.results.Table;
+import org.ckaatlas.results.Vocabulary;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -75,7 +76,10 @@ final class SqlCommand implements Callable<Integer> {
 
     /** Every table that has rows, as a view; all but runs restricted to succeeded runs. */
     static void registerViews(SparkSession spark, String root, FileSystem fs) throws IOException {
-        spark.read().parquet(new Path(root, Table.RUNS.dirName()).toString()).createOrReplaceTempView("all_runs");
+        // merged schemas: runs written before a column existed read it as null
+        spark.read().option("mergeSchema", true).parquet(new Path(root, Table.RUNS.dirName()).toString())
+                .withColumn("status", org.apache.spark.sql.functions.expr(Vocabulary.STATUS_SQL))
+                .createOrReplaceTempView("all_runs");
         spark.sql("SELECT * FROM all_runs").createOrReplaceTempView(Table.RUNS.dirName());
         for (Table table : Table.values()) {
             Path dir = new Path(root, table.dirName());

@@ -22,7 +22,7 @@ public record ModelDescription(List<LayerInfo> layers, int inputSize) {
     public static ModelDescription of(ModelSpec spec) {
         switch (spec.kind()) {
             case "vgg11":
-                return new ModelDescription(Vgg11.layers(BUILT_IN_INPUT, spec.postRelu()), BUILT_IN_INPUT);
+                return new ModelDescription(Vgg11.layers(spec.inputSize(), spec.postRelu()), spec.inputSize());
             case "djl":
                 requireFile(spec.path(), "DJL parameters");
                 return new ModelDescription(Vgg11.layers(BUILT_IN_INPUT, spec.postRelu()), BUILT_IN_INPUT);

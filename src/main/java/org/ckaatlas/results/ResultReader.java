@@ -34,15 +34,20 @@ public final class ResultReader {
     /** @throws FileNotFoundException when the run has no such table */
     public List<GenericRecord> read(Table table, String runId) throws IOException {
         Path dir = new Path(table.partitionPath(out, runId));
-        FileSystem fs = dir.getFileSystem(conf);
-        if (!fs.exists(dir)) {
+        if (!dir.getFileSystem(conf).exists(dir)) {
             throw new FileNotFoundException("no " + table.dirName() + " for run " + runId + " under " + out);
         }
+        return readFolder(dir, table, conf);
+    }
+
+    /** Every row of the Parquet files directly in {@code dir}, in file-name order. */
+    public static List<GenericRecord> readFolder(Path dir, Table table, Configuration conf) throws IOException {
+        FileSystem fs = dir.getFileSystem(conf);
         FileStatus[] files = fs.listStatus(dir, p -> p.getName().endsWith(".parquet"));
         Arrays.sort(files);
         Configuration readConf = new Configuration(conf);
-        // arrays: Spark writes the standard 3-level LIST; the projection must say so too (parquet-avro's
-        // default is its old 2-level layout, whose columns match nothing in Spark's files)
+        // arrays: the standard 3-level LIST (TableFiles writes it, as Spark does); parquet-avro's
+        // default projection is its old 2-level layout, whose columns match nothing in such files
         readConf.setBoolean("parquet.avro.write-old-list-structure", false);
         // feed the decompressor whole pages: parquet-java's snappy regrows its buffer per chunk read
         readConf.setInt("io.file.buffer.size", 8 << 20);

@@ -20,7 +20,7 @@ import org.ckaatlas.data.ImageRef;
 import org.ckaatlas.data.Preprocessing;
 import org.ckaatlas.data.SampleData;
 import org.ckaatlas.job.CkaJob;
-import org.ckaatlas.job.RunConfig;
+import org.ckaatlas.analysis.RunConfig;
 import org.ckaatlas.job.SparkSessions;
 import org.ckaatlas.model.ModelCache;
 import org.ckaatlas.model.ModelSpec;

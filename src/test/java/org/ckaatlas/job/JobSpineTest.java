@@ -114,28 +114,6 @@ class JobSpineTest {
     }
 
     @Test
-    void aRunThatFailsWhilePublishingLeavesNothingVisibleButItsFailedRunsRow() throws Exception {
-        Path out = dir.resolve("fail");
-        run(0, out, "good");
-        Files.move(out.resolve("layer_cka"), dir.resolve("layer_cka.kept"));
-        Files.writeString(out.resolve("layer_cka"), "a file where a table's folder must go: publishing fails part-way");
-        run(3, out, "broken");
-        Files.delete(out.resolve("layer_cka"));
-        Files.move(dir.resolve("layer_cka.kept"), out.resolve("layer_cka"));
-        SparkSession spark = readBack(out, "runs", "images", "layers", "hsic_batches", "layer_cka");
-        try {
-            assertEquals("failed", spark.sql("SELECT status FROM runs WHERE run_id = 'broken'").first().getString(0));
-            for (String table : List.of("images", "layers", "hsic_batches", "layer_cka")) {
-                assertEquals(0L, spark.sql("SELECT count(*) FROM " + table + " WHERE run_id = 'broken'").first().getLong(0), table);
-                assertTrue(spark.sql("SELECT count(*) FROM " + table + " WHERE run_id = 'good'").first().getLong(0) > 0, table);
-            }
-        } finally {
-            spark.stop();
-        }
-        assertTrue(!Files.exists(out.resolve("_staging")), "staging cleared");
-    }
-
-    @Test
     void theNumbersAgreeWithAnIndependentFloat64ComputationOverTheSameActivationsAndBatches() throws Exception {
         Path out = dir.resolve("ref");
         run(0, out, "ref", "--master", "local[2]", "--channel-cka", "off");

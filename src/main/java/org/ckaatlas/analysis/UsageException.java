@@ -1,4 +1,4 @@
-package org.ckaatlas.job;
+package org.ckaatlas.analysis;
 
 /** The run cannot start as configured (no such folder, too few images...): the user must change it. */
 public final class UsageException extends RuntimeException {

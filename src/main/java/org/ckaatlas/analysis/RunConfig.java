@@ -1,4 +1,4 @@
-package org.ckaatlas.job;
+package org.ckaatlas.analysis;
 
 import java.io.Serializable;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package org.ckaatlas.job;
+package org.ckaatlas.analysis;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,14 +21,14 @@ import org.ckaatlas.model.ModelSpec;
  * recipe, the analysed layers, and for each analysed layer the position of its tap in the network's
  * output order.
  */
-record AnalysedModel(String label, ModelSpec spec, List<LayerInfo> layers, int[] taps, int inputSize)
+public record AnalysedModel(String label, ModelSpec spec, List<LayerInfo> layers, int[] taps, int inputSize)
         implements Serializable {
 
     /**
      * @param selection layer names or 0-based indices; empty for all layers
      * @throws UsageException for a missing file, a bad sidecar or an unknown layer, listing the valid ones
      */
-    static AnalysedModel resolve(String label, ModelSpec spec, List<String> selection, String flag) {
+    public static AnalysedModel resolve(String label, ModelSpec spec, List<String> selection, String flag) {
         ModelDescription description;
         try {
             description = ModelDescription.of(spec);
@@ -70,7 +70,7 @@ record AnalysedModel(String label, ModelSpec spec, List<LayerInfo> layers, int[]
     }
 
     /** For each tap of the network, its position among the analysed layers, or -1 when not analysed. */
-    int[] positionOfTap(int tapCount) {
+    public int[] positionOfTap(int tapCount) {
         int[] position = new int[tapCount];
         java.util.Arrays.fill(position, -1);
         for (int i = 0; i < taps.length; i++) {
@@ -80,7 +80,7 @@ record AnalysedModel(String label, ModelSpec spec, List<LayerInfo> layers, int[]
     }
 
     /** Provenance for the runs table: the recipe, the analysed layers, and the model file's SHA-256. */
-    Map<String, Object> identity() {
+    public Map<String, Object> identity() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("spec", spec.toString());
         m.put("layers", layers.stream().map(LayerInfo::name).toArray());

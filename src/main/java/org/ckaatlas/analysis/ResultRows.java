@@ -1,4 +1,4 @@
-package org.ckaatlas.job;
+package org.ckaatlas.analysis;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -10,46 +10,84 @@ import org.ckaatlas.cka.CkaMatrix;
 import org.ckaatlas.cka.Estimator;
 import org.ckaatlas.cka.MinibatchHsic;
 import org.ckaatlas.model.LayerInfo;
+import org.ckaatlas.cka.ChannelMean;
+import org.ckaatlas.results.RunLock;
 import org.ckaatlas.results.Table;
+import org.ckaatlas.results.TableFiles;
 
-/** The rows of each table, as Avro records of the table's schema. */
-final class ResultRows {
-    static final String GLOBAL = "global";
-    static final String MODEL_A = "a";
-    static final String MODEL_B = "b";
-
-    /** The scope of one label's batches and means. */
-    static String classScope(String label) {
-        return "class:" + label;
-    }
-
+/**
+ * The rows of every table, each built through its table's Avro schema (the one definition of its
+ * columns), from the analysis's values.
+ */
+public final class ResultRows {
     private ResultRows() {}
 
-    static GenericRecord run(String status, Instant started, Instant finished, String config, String models,
-            long imagesOk, long imagesFailed, int batches, int batchesSkipped, String versions, String error,
-            String stages, String notes) {
+    /**
+     * A runs row with what is known when the attempt starts; the caller sets the rest (finished_at,
+     * counts, versions, stages, notes, error).
+     */
+    public static GenericRecordBuilder run(String status, Instant started, String config, String models,
+            RunLock.Holder attempt) {
         return new GenericRecordBuilder(Table.RUNS.schema())
                 .set("status", status)
                 .set("started_at", started.toEpochMilli())
-                .set("finished_at", finished == null ? null : finished.toEpochMilli())
                 .set("config", config)
                 .set("models", models)
-                .set("images_ok", imagesOk)
-                .set("images_failed", imagesFailed)
-                .set("batches", batches)
-                .set("batches_skipped", batchesSkipped)
-                .set("versions", versions)
-                .set("error", error)
-                .set("stages", stages)
-                .set("notes", notes)
-                .build();
+                .set("images_ok", 0L)
+                .set("images_failed", 0L)
+                .set("batches", 0)
+                .set("batches_skipped", 0)
+                .set("versions", "{}")
+                .set("attempt", attempt.attempt())
+                .set("host", attempt.host())
+                .set("pid", attempt.pid())
+                .set("heartbeat_at", attempt.heartbeatAt())
+                .set("heartbeat_seconds", attempt.heartbeatSeconds());
+    }
+
+    /** One image's channel-CKA summary for one layer, and its matrix when every matrix is kept. */
+    public static GenericRecord channelCka(String imageId, String label, String model, int layer, int channels,
+            int deadChannels, double meanOffDiagonal, float[] matrix) {
+        GenericData.Record row = new GenericData.Record(Table.CHANNEL_CKA.schema());
+        row.put("image_id", imageId);
+        row.put("label", label);
+        row.put("model", model);
+        row.put("layer", layer);
+        row.put("channels", channels);
+        row.put("dead_channels", deadChannels);
+        row.put("mean_offdiag", meanOffDiagonal);
+        row.put("matrix", matrix == null ? null : TableFiles.floats(matrix));
+        return row;
+    }
+
+    public static GenericRecord featureGrid(String imageId, String label, String model, int layer, int columns, byte[] png) {
+        GenericData.Record row = new GenericData.Record(Table.FEATURE_GRIDS.schema());
+        row.put("image_id", imageId);
+        row.put("label", label);
+        row.put("model", model);
+        row.put("layer", layer);
+        row.put("columns", columns);
+        row.put("png", java.nio.ByteBuffer.wrap(png));
+        return row;
+    }
+
+    /** The mean channel-CKA matrix of one (scope, model, layer). */
+    public static GenericRecord channelMean(ChannelSum.Key key, ChannelMean mean) {
+        GenericData.Record row = new GenericData.Record(Table.CHANNEL_CKA_MEAN.schema());
+        row.put("scope", key.scope());
+        row.put("model", key.model());
+        row.put("layer", key.layer());
+        row.put("channels", mean.channels());
+        row.put("images", mean.images());
+        row.put("matrix", TableFiles.floats(mean.mean()));
+        return row;
     }
 
     /**
      * One row per listed file: its outcome in the batches that decoded it; with class scope only, the
      * files of labels too small to have batches are 'skipped'.
      */
-    static List<GenericRecord> images(List<BatchResult> results, CkaJob.Plan plan, boolean classOnly) {
+    public static List<GenericRecord> images(List<BatchResult> results, RunPlan plan, boolean classOnly) {
         List<GenericRecord> rows = new ArrayList<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (BatchResult result : results) {
@@ -84,29 +122,7 @@ final class ResultRows {
         return row;
     }
 
-    /** One row per (scope, model, layer) mean channel-CKA matrix; keys as {@link PartitionResult#meanKey}. */
-    static List<GenericRecord> channelMeans(java.util.Map<String, org.ckaatlas.cka.ChannelMean> means) {
-        List<GenericRecord> rows = new ArrayList<>();
-        means.forEach((key, mean) -> {
-            String[] k = key.split("\u0000");
-            float[] m = mean.mean();
-            List<Float> matrix = new ArrayList<>(m.length);
-            for (float v : m) {
-                matrix.add(v);
-            }
-            rows.add(new GenericRecordBuilder(Table.CHANNEL_CKA_MEAN.schema())
-                    .set("scope", k[0])
-                    .set("model", k[1])
-                    .set("layer", Integer.parseInt(k[2]))
-                    .set("channels", mean.channels())
-                    .set("images", mean.images())
-                    .set("matrix", matrix)
-                    .build());
-        });
-        return rows;
-    }
-
-    static List<GenericRecord> layers(List<AnalysedModel> models) {
+    public static List<GenericRecord> layers(List<AnalysedModel> models) {
         List<GenericRecord> rows = new ArrayList<>();
         for (AnalysedModel model : models) {
             for (int i = 0; i < model.layers().size(); i++) {
@@ -126,7 +142,7 @@ final class ResultRows {
     }
 
     /** Layers of all models together: the size of every HSIC and CKA matrix of the run. */
-    static int layerCount(List<AnalysedModel> models) {
+    public static int layerCount(List<AnalysedModel> models) {
         return models.stream().mapToInt(m -> m.layers().size()).sum();
     }
 
@@ -147,7 +163,7 @@ final class ResultRows {
         }
     }
 
-    static List<GenericRecord> hsicBatches(String scope, Estimator estimator, List<AnalysedModel> models, MinibatchHsic hsic) {
+    public static List<GenericRecord> hsicBatches(String scope, Estimator estimator, List<AnalysedModel> models, MinibatchHsic hsic) {
         Index index = Index.of(models);
         List<GenericRecord> rows = new ArrayList<>();
         hsic.perBatch().forEach((batch, matrix) -> {
@@ -170,7 +186,7 @@ final class ResultRows {
         return rows;
     }
 
-    static List<GenericRecord> layerCka(String scope, Estimator estimator, List<AnalysedModel> models, CkaMatrix cka) {
+    public static List<GenericRecord> layerCka(String scope, Estimator estimator, List<AnalysedModel> models, CkaMatrix cka) {
         Index index = Index.of(models);
         List<GenericRecord> rows = new ArrayList<>();
         for (int x = 0; x < cka.size(); x++) {

@@ -1,11 +1,8 @@
-package org.ckaatlas.job;
+package org.ckaatlas.analysis;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import java.io.Serializable;
-import org.apache.spark.TaskContext;
-import org.apache.spark.resource.ResourceInformation;
-import scala.Option;
 
 /**
  * Which device a task runs its models on. Spark hands a task its GPU address when executors are given
@@ -21,14 +18,11 @@ public record DeviceChoice(Device device, String assigned, String note) implemen
     /** What --device asks for. */
     public enum Wanted { AUTO, CPU, GPU }
 
-    static DeviceChoice choose(Wanted wanted, TaskContext task) {
-        String assigned = "none";
-        if (task != null) {
-            Option<ResourceInformation> gpu = task.resources().get("gpu");
-            if (gpu.isDefined() && gpu.get().addresses().length > 0) {
-                assigned = gpu.get().addresses()[0];
-            }
-        }
+    /**
+     * @param assigned the GPU address the cluster assigned this task, or "none"
+     * @throws IllegalStateException for --device gpu where CUDA is not usable
+     */
+    public static DeviceChoice choose(Wanted wanted, String assigned) {
         if (wanted == Wanted.CPU) {
             return new DeviceChoice(Device.cpu(), assigned, null);
         }

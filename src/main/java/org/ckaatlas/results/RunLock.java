@@ -1,0 +1,165 @@
+package org.ckaatlas.results;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonSyntaxException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * One live run per run id and output root: {@code <out>/_locks/run_id=<id>}, created only if absent (a
+ * hard link on local disks, HDFS's exclusive create elsewhere), holding the driver's host, pid, attempt
+ * and a heartbeat it rewrites every few seconds. A lock whose heartbeat is stale belongs to a driver
+ * that died (kill -9, power loss) and is taken over.
+ */
+public final class RunLock implements AutoCloseable {
+    private static final Gson JSON = new Gson();
+
+    /** What a lock file says. A reader treats an unreadable one by the file's modification time. */
+    public record Holder(String runId, String attempt, String host, long pid, long startedAt, long heartbeatAt,
+            int heartbeatSeconds) {
+        /** No heartbeat for six periods: the driver is gone. */
+        public boolean isStale(long now) {
+            return now - heartbeatAt > 6_000L * heartbeatSeconds;
+        }
+
+        public String describe() {
+            return "attempt " + attempt + " of driver pid " + pid + " on " + host + ", heartbeat "
+                    + java.time.Instant.ofEpochMilli(heartbeatAt);
+        }
+    }
+
+    private final FileSystem fs;
+    private final Path path;
+    private Holder holder;
+    private boolean held = true;
+
+    private RunLock(FileSystem fs, Path path, Holder holder) {
+        this.fs = fs;
+        this.path = path;
+        this.holder = holder;
+    }
+
+    public static Path path(Path out, String runId) {
+        return new Path(out, "_locks/" + Table.partition(runId));
+    }
+
+    /**
+     * Takes the lock of {@code runId}, taking over a stale one.
+     *
+     * @throws RunLockedException when a live driver holds it
+     */
+    public static RunLock acquire(FileSystem fs, Path out, Holder me) throws IOException {
+        Path path = path(out, me.runId());
+        fs.mkdirs(path.getParent());
+        for (int tries = 0; tries < 3; tries++) {
+            if (createIfAbsent(fs, path, me)) {
+                return new RunLock(fs, path, me);
+            }
+            Holder other = read(fs, path);
+            if (other == null) {
+                continue; // released meanwhile
+            }
+            if (!other.isStale(System.currentTimeMillis())) {
+                throw new RunLockedException("run " + me.runId() + " is already running: " + other.describe()
+                        + " (lock " + path + ")");
+            }
+            // stale: move it aside, then check that what moved is the stale lock and not a newcomer's
+            Path aside = new Path(path.getParent(), "." + path.getName() + ".stale-" + me.attempt());
+            if (fs.rename(path, aside)) {
+                Holder moved = read(fs, aside);
+                if (moved != null && !moved.attempt().equals(other.attempt()) && !moved.isStale(System.currentTimeMillis())) {
+                    createIfAbsent(fs, path, moved);
+                    fs.delete(aside, false);
+                    throw new RunLockedException("run " + me.runId() + " is already running: " + moved.describe());
+                }
+                fs.delete(aside, false);
+            }
+        }
+        throw new RunLockedException("run " + me.runId() + ": could not take the lock " + path + " (contended)");
+    }
+
+    /** The holder of {@code runId}'s lock, or null when it is not locked. */
+    public static Holder holder(FileSystem fs, Path out, String runId) throws IOException {
+        return read(fs, path(out, runId));
+    }
+
+    public Holder holder() {
+        return holder;
+    }
+
+    /** Rewrites the heartbeat (in place: the lock never disappears while held). */
+    public synchronized void heartbeat(long now) throws IOException {
+        if (!held) {
+            return;
+        }
+        holder = new Holder(holder.runId(), holder.attempt(), holder.host(), holder.pid(), holder.startedAt(), now,
+                holder.heartbeatSeconds());
+        try (OutputStream out = fs.create(path, true)) {
+            out.write(JSON.toJson(holder).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Releases the lock if this attempt still holds it. */
+    @Override
+    public synchronized void close() throws IOException {
+        if (!held) {
+            return;
+        }
+        held = false;
+        Holder current = read(fs, path);
+        if (current != null && current.attempt().equals(holder.attempt())) {
+            fs.delete(path, false);
+        }
+    }
+
+    private static boolean createIfAbsent(FileSystem fs, Path path, Holder holder) throws IOException {
+        byte[] content = JSON.toJson(holder).getBytes(StandardCharsets.UTF_8);
+        if ("file".equals(fs.getScheme())) {
+            // RawLocalFileSystem's create(overwrite=false) checks, then creates: not atomic. A hard link is.
+            java.nio.file.Path lock = java.nio.file.Path.of(fs.makeQualified(path).toUri());
+            java.nio.file.Path temp = lock.resolveSibling("." + lock.getFileName() + "." + holder.attempt());
+            Files.write(temp, content);
+            try {
+                Files.createLink(lock, temp);
+                return true;
+            } catch (FileAlreadyExistsException e) {
+                return false;
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        }
+        try (OutputStream out = fs.create(path, false)) {
+            out.write(content);
+            return true;
+        } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+            return false;
+        }
+    }
+
+    private static Holder read(FileSystem fs, Path path) throws IOException {
+        FileStatus status;
+        try {
+            status = fs.getFileStatus(path);
+        } catch (java.io.FileNotFoundException e) {
+            return null;
+        }
+        try (InputStream in = fs.open(path)) {
+            Holder h = JSON.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), Holder.class);
+            if (h != null && h.attempt() != null) {
+                return h;
+            }
+        } catch (java.io.FileNotFoundException e) {
+            return null;
+        } catch (JsonSyntaxException e) {
+            // being rewritten: judged by its modification time below
+        }
+        return new Holder("?", "?", "?", -1, status.getModificationTime(), status.getModificationTime(), 10);
+    }
+}

@@ -1,0 +1,368 @@
+package org.ckaatlas.results;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Writes one attempt at a run so that nothing published is ever lost and readers see a run whole or
+ * not at all (DESIGN.md, "Failure and publishing").
+ *
+ * <ol>
+ *   <li>{@link #open}: take the run id's lock; finish or remove what dead drivers left under
+ *       {@code _staging}; start the heartbeat.
+ *   <li>{@link #running}: the runs row says {@code running} (rewritten with each heartbeat) — unless the
+ *       id already has a succeeded run, which stays visible, untouched, until this attempt succeeds.
+ *   <li>Tables are written under {@code <out>/_staging/run_id=<id>/<attempt>/<table>} (readers ignore
+ *       '_' folders): the small ones by the driver ({@link #stage}), the large ones by executors.
+ *   <li>{@link #publish}: a {@code _COMMITTED} marker is the point of no return. Then the runs row says
+ *       {@code publishing}, each table's partition is replaced by its staged folder (one rename each),
+ *       and the final runs row goes last. A driver killed in between leaves the marker: the next
+ *       writer into the same root rolls the publish forward. Nothing after the marker unpublishes.
+ *   <li>{@link #fail}: the attempt's staging goes; the runs row says {@code failed} and why, or, over a
+ *       published run, that run gains a {@code failed_attempts} note and stays as it was.
+ * </ol>
+ */
+public final class RunPublisher implements AutoCloseable {
+    private static final String COMMITTED = "_COMMITTED";
+    private static final DateTimeFormatter ATTEMPT = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    private final Configuration conf;
+    private final FileSystem fs;
+    private final Path out;
+    private final String runId;
+    private final RunLock lock;
+    private final Path staging;
+    private final ScheduledExecutorService heartbeat;
+    /** Our running row while it is the one in place (rewritten each heartbeat), else null. */
+    private GenericRecord running;
+    /** The succeeded run this attempt would replace, or null. */
+    private GenericRecord published;
+    private boolean committed;
+    private int rewrites;
+
+    private RunPublisher(Configuration conf, FileSystem fs, Path out, String runId, RunLock lock) {
+        this.conf = conf;
+        this.fs = fs;
+        this.out = out;
+        this.runId = runId;
+        this.lock = lock;
+        this.staging = new Path(out, "_staging/" + Table.partition(runId) + "/" + lock.holder().attempt());
+        this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cka-atlas-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * @param heartbeatSeconds how often the lock and the running row are rewritten; readers call a run
+     *     abandoned after six periods without one
+     * @throws RunLockedException when a live driver holds this run id
+     */
+    public static RunPublisher open(String out, String runId, Configuration conf, int heartbeatSeconds) throws IOException {
+        Path root = new Path(out);
+        FileSystem fs = root.getFileSystem(conf);
+        root = fs.makeQualified(root);
+        long now = System.currentTimeMillis();
+        long pid = ProcessHandle.current().pid();
+        RunLock.Holder me = new RunLock.Holder(runId, ATTEMPT.format(Instant.ofEpochMilli(now)) + "-" + pid, host(), pid,
+                now, now, heartbeatSeconds);
+        fs.mkdirs(root);
+        RunLock lock = RunLock.acquire(fs, root, me);
+        RunPublisher publisher = new RunPublisher(conf, fs, root, runId, lock);
+        try {
+            publisher.recover();
+            fs.mkdirs(publisher.staging);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+        publisher.heartbeat.scheduleWithFixedDelay(publisher::beat, heartbeatSeconds, heartbeatSeconds, TimeUnit.SECONDS);
+        return publisher;
+    }
+
+    public String attempt() {
+        return lock.holder().attempt();
+    }
+
+    public RunLock.Holder holder() {
+        return lock.holder();
+    }
+
+    /** The staging folder of one table: executors write their part files here. */
+    public Path stagingDir(Table table) throws IOException {
+        Path dir = new Path(staging, table.dirName());
+        fs.mkdirs(dir);
+        return dir;
+    }
+
+    /** Records the attempt as running, unless a succeeded run of this id is in place (it stays until we succeed). */
+    public synchronized void running(GenericRecord row) throws IOException {
+        GenericRecord existing = readRunsRow(new Path(Table.RUNS.partitionPath(out.toString(), runId)));
+        if (existing != null && Vocabulary.SUCCEEDED.equals(String.valueOf(existing.get("status")))) {
+            published = existing;
+            return;
+        }
+        running = withHeartbeat(row, System.currentTimeMillis());
+        replaceRunsRow(running, staging);
+    }
+
+    /** Writes one small table, made on the driver, to the staging area. */
+    public void stage(Table table, List<GenericRecord> rows) throws IOException {
+        TableFiles.write(new Path(stagingDir(table), "part-00000.parquet"), table.schema(), rows, conf);
+    }
+
+    /**
+     * Publishes every staged table and the final runs row. Once this returns, or once it has passed its
+     * commit marker, the run is published: a failure after that point is reported but unpublishes nothing.
+     */
+    public void publish(GenericRecord finalRow) throws IOException {
+        synchronized (this) {
+            running = null;
+        }
+        stage(Table.RUNS, List.of(withHeartbeat(finalRow, System.currentTimeMillis())));
+        List<String> staged = new ArrayList<>();
+        for (FileStatus s : fs.listStatus(staging)) {
+            if (s.isDirectory() && !s.getPath().getName().startsWith("_")) {
+                staged.add(s.getPath().getName());
+            }
+        }
+        try (OutputStream marker = fs.create(new Path(staging, COMMITTED), false)) {
+            marker.write(String.join("\n", staged).getBytes(StandardCharsets.UTF_8));
+        }
+        committed = true;
+        rollForward(staging);
+    }
+
+    /** Whether this attempt passed its commit marker: it is (or will be, on the next writer's start) published. */
+    public boolean committed() {
+        return committed;
+    }
+
+    /**
+     * Records this attempt's failure and removes what it staged. Does nothing once committed.
+     *
+     * @param failedRow the runs row of a failed attempt (status failed, error set)
+     */
+    public synchronized void fail(GenericRecord failedRow) throws IOException {
+        if (committed) {
+            return;
+        }
+        running = null;
+        fs.delete(staging, true);
+        fs.mkdirs(staging);
+        if (published != null) {
+            GenericData.Record kept = new GenericData.Record((GenericData.Record) published, true);
+            kept.put("failed_attempts", appendFailure(published.get("failed_attempts"), failedRow));
+            replaceRunsRow(kept, staging);
+        } else {
+            replaceRunsRow(failedRow, staging);
+        }
+        fs.delete(staging, true);
+        deleteIfEmpty(staging.getParent());
+    }
+
+    /** Stops the heartbeat and releases the lock. */
+    @Override
+    public void close() throws IOException {
+        heartbeat.shutdownNow();
+        lock.close();
+    }
+
+    private synchronized void beat() {
+        long now = System.currentTimeMillis();
+        try {
+            lock.heartbeat(now);
+            if (running != null) {
+                running = withHeartbeat(running, now);
+                replaceRunsRow(running, staging);
+            }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("cka-atlas: heartbeat of run " + runId + " not written: " + e.getMessage());
+        }
+    }
+
+    /**
+     * What dead drivers left under _staging: a committed attempt is published (rolled forward), any other
+     * is removed, and a runs row it left saying running becomes abandoned. Live runs are not touched.
+     */
+    private void recover() throws IOException {
+        Path root = new Path(out, "_staging");
+        if (!fs.exists(root)) {
+            return;
+        }
+        for (FileStatus runDir : fs.listStatus(root)) {
+            String name = runDir.getPath().getName();
+            if (!runDir.isDirectory() || !name.startsWith("run_id=")) {
+                continue;
+            }
+            String id = name.substring("run_id=".length());
+            if (id.equals(runId)) {
+                clean(runDir.getPath(), id);
+                continue;
+            }
+            RunLock.Holder holder = RunLock.holder(fs, out, id);
+            if (holder != null && !holder.isStale(System.currentTimeMillis())) {
+                continue;
+            }
+            RunLock.Holder me = lock.holder();
+            try (RunLock theirs = RunLock.acquire(fs, out, new RunLock.Holder(id, me.attempt(), me.host(), me.pid(),
+                    me.startedAt(), System.currentTimeMillis(), me.heartbeatSeconds()))) {
+                clean(runDir.getPath(), id);
+            } catch (RunLockedException e) {
+                // came back to life, or another writer is cleaning it: theirs to finish
+            }
+        }
+    }
+
+    /** Rolls committed attempts of a run forward, removes the others, and marks a dead running row abandoned. */
+    private void clean(Path runDir, String id) throws IOException {
+        for (FileStatus attemptDir : fs.listStatus(runDir)) {
+            if (attemptDir.getPath().getName().equals(lock.holder().attempt())) {
+                continue;
+            }
+            if (fs.exists(new Path(attemptDir.getPath(), COMMITTED))) {
+                rollForward(attemptDir.getPath(), id);
+            } else {
+                fs.delete(attemptDir.getPath(), true);
+            }
+        }
+        Path runsPartition = new Path(Table.RUNS.partitionPath(out.toString(), id));
+        GenericRecord row = readRunsRow(runsPartition);
+        String status = row == null ? null : String.valueOf(row.get("status"));
+        if (Vocabulary.RUNNING.equals(status) || Vocabulary.PUBLISHING.equals(status)) {
+            GenericData.Record dead = new GenericData.Record((GenericData.Record) row, true);
+            dead.put("status", Vocabulary.ABANDONED);
+            dead.put("finished_at", row.get("heartbeat_at"));
+            dead.put("error", "the driver (pid " + row.get("pid") + " on " + row.get("host")
+                    + ") stopped without a word after its last heartbeat: killed, or its machine lost");
+            Path scratch = new Path(runDir, "_abandoned-" + lock.holder().attempt());
+            replaceRunsRow(dead, scratch, id);
+            fs.delete(scratch, true);
+        }
+        if (!id.equals(runId)) {
+            deleteIfEmpty(runDir);
+        }
+    }
+
+    private void rollForward(Path attemptDir) throws IOException {
+        rollForward(attemptDir, runId);
+    }
+
+    /** Moves a committed attempt's tables into place: runs says publishing first and gets its final row last. */
+    private void rollForward(Path attemptDir, String id) throws IOException {
+        Path stagedRuns = new Path(attemptDir, Table.RUNS.dirName());
+        if (fs.exists(stagedRuns)) {
+            List<String> staged;
+            try (InputStream in = fs.open(new Path(attemptDir, COMMITTED))) {
+                staged = List.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n"));
+            }
+            GenericData.Record publishing = new GenericData.Record((GenericData.Record) readRunsRow(stagedRuns), true);
+            publishing.put("status", Vocabulary.PUBLISHING);
+            replaceRunsRow(publishing, attemptDir, id);
+            for (Table table : Table.values()) {
+                if (table == Table.RUNS) {
+                    continue;
+                }
+                Path source = new Path(attemptDir, table.dirName());
+                if (fs.exists(source)) {
+                    replacePartition(table, source, id);
+                } else if (!staged.contains(table.dirName())) {
+                    fs.delete(new Path(table.partitionPath(out.toString(), id)), true); // the old run had it, this one not
+                }
+            }
+            replacePartition(Table.RUNS, stagedRuns, id);
+        }
+        fs.delete(attemptDir, true);
+        deleteIfEmpty(attemptDir.getParent());
+    }
+
+    private void replaceRunsRow(GenericRecord row, Path scratchParent) throws IOException {
+        replaceRunsRow(row, scratchParent, runId);
+    }
+
+    /** Writes a one-row runs file next to the scratch folder, then swaps it in for the partition. */
+    private void replaceRunsRow(GenericRecord row, Path scratchParent, String id) throws IOException {
+        Path dir = new Path(scratchParent, "_runs-" + (rewrites++));
+        fs.delete(dir, true);
+        fs.mkdirs(dir);
+        TableFiles.write(new Path(dir, "part-00000.parquet"), Table.RUNS.schema(), List.of(row), conf);
+        replacePartition(Table.RUNS, dir, id);
+    }
+
+    /** One table's partition of run {@code id} becomes the folder {@code source} (a rename). */
+    private void replacePartition(Table table, Path source, String id) throws IOException {
+        Path target = new Path(table.partitionPath(out.toString(), id));
+        fs.delete(target, true);
+        fs.mkdirs(target.getParent());
+        if (!fs.rename(source, target)) {
+            throw new IOException("could not move " + source + " to " + target);
+        }
+    }
+
+    private GenericRecord readRunsRow(Path dir) throws IOException {
+        if (!fs.exists(dir)) {
+            return null;
+        }
+        List<GenericRecord> rows = ResultReader.readFolder(dir, Table.RUNS, conf);
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    private static GenericRecord withHeartbeat(GenericRecord row, long now) {
+        GenericData.Record copy = new GenericData.Record((GenericData.Record) row, true);
+        copy.put("heartbeat_at", now);
+        return copy;
+    }
+
+    private static String appendFailure(Object previous, GenericRecord failed) {
+        com.google.gson.JsonArray list = previous == null ? new com.google.gson.JsonArray()
+                : com.google.gson.JsonParser.parseString(previous.toString()).getAsJsonArray();
+        com.google.gson.JsonObject entry = new com.google.gson.JsonObject();
+        entry.addProperty("attempt", String.valueOf(failed.get("attempt")));
+        entry.addProperty("started_at", Instant.ofEpochMilli((Long) failed.get("started_at")).toString());
+        Object finished = failed.get("finished_at");
+        entry.addProperty("finished_at", finished == null ? null : Instant.ofEpochMilli((Long) finished).toString());
+        entry.addProperty("error", String.valueOf(failed.get("error")));
+        list.add(entry);
+        return list.toString();
+    }
+
+    private void deleteIfEmpty(Path dir) {
+        try {
+            if (fs.exists(dir) && fs.listStatus(dir).length == 0) {
+                fs.delete(dir, false);
+            }
+        } catch (IOException e) {
+            // another attempt just created something there: it is theirs
+        }
+    }
+
+    private static String host() {
+        String host = System.getenv("HOSTNAME");
+        if (host == null || host.isBlank()) {
+            try {
+                host = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname")).strip();
+            } catch (IOException e) {
+                host = "localhost";
+            }
+        }
+        return host;
+    }
+}

@@ -1,0 +1,75 @@
+package org.ckaatlas.results;
+
+import java.io.IOException;
+import java.util.AbstractList;
+import java.util.List;
+import java.util.RandomAccess;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.hadoop.util.HadoopOutputFile;
+
+/**
+ * Parquet files of a table, written with parquet-avro through the table's one schema: no Spark job, so
+ * the driver writes its small tables in milliseconds and each executor streams its large ones.
+ *
+ * <p>Settings every reader needs: the standard 3-level LIST for arrays (what Spark and DuckDB read;
+ * parquet-avro's default is its old 2-level form) and zstd (parquet-java's snappy decoder is quadratic in
+ * the page size).
+ */
+public final class TableFiles {
+    /** Row groups of 64 MB: an executor writing 512 x 512 float matrices holds at most one in memory. */
+    private static final int ROW_GROUP_BYTES = 64 << 20;
+
+    private TableFiles() {}
+
+    /** A writer of one new file; fails if the file exists. */
+    public static ParquetWriter<GenericRecord> writer(Path file, Schema schema, Configuration conf) throws IOException {
+        Configuration c = new Configuration(conf);
+        c.setBoolean("parquet.avro.write-old-list-structure", false);
+        return AvroParquetWriter.<GenericRecord>builder(HadoopOutputFile.fromPath(file, c))
+                .withSchema(schema)
+                .withConf(c)
+                .withCompressionCodec(CompressionCodecName.ZSTD)
+                .withRowGroupSize(ROW_GROUP_BYTES)
+                .withWriteMode(ParquetFileWriter.Mode.CREATE)
+                .build();
+    }
+
+    /** Writes {@code rows} as one file. */
+    public static void write(Path file, Schema schema, List<GenericRecord> rows, Configuration conf) throws IOException {
+        try (ParquetWriter<GenericRecord> w = writer(file, schema, conf)) {
+            for (GenericRecord row : rows) {
+                w.write(row);
+            }
+        }
+    }
+
+    /** A float[] seen as the List<Float> an Avro array field takes, without copying it. */
+    public static List<Float> floats(float[] values) {
+        return new FloatList(values);
+    }
+
+    private static final class FloatList extends AbstractList<Float> implements RandomAccess {
+        private final float[] values;
+
+        FloatList(float[] values) {
+            this.values = values;
+        }
+
+        @Override
+        public Float get(int i) {
+            return values[i];
+        }
+
+        @Override
+        public int size() {
+            return values.length;
+        }
+    }
+}

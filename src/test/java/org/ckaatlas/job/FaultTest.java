@@ -1,0 +1,196 @@
+package org.ckaatlas.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.hadoop.conf.Configuration;
+import org.ckaatlas.cli.Cli;
+import org.ckaatlas.data.SampleData;
+import org.ckaatlas.results.ResultReader;
+import org.ckaatlas.results.Table;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every way a run can die, with real Spark and real processes: each ends with a runs row that says
+ * what happened, nothing published lost, and the next run cleaning up after the dead one.
+ */
+class FaultTest {
+    @TempDir
+    static Path dir;
+
+    static Path data;
+
+    @BeforeAll
+    static void sampleData() throws Exception {
+        data = dir.resolve("data");
+        SampleData.write(data, 3, 12, 5);
+    }
+
+    private static List<String> args(Path out, String runId, String... extra) {
+        List<String> args = new ArrayList<>(List.of("run", "--data", data.toString(), "--out", out.toString(), "--run-id", runId,
+                "--model", Cli.TINY_MODEL, "--batch-size", "4", "--bootstrap", "20", "--quiet", "--no-render",
+                "--master", "local[1]"));
+        args.addAll(List.of(extra));
+        return args;
+    }
+
+    /** A run in its own JVM (the launcher), slow enough to be caught mid-job: the built-in VGG11 at 224. */
+    private static Process slowRun(Path out, String runId) throws IOException {
+        List<String> command = new ArrayList<>(List.of("bash", "scripts/cka-atlas"));
+        List<String> args = args(out, runId, "--channel-cka", "summary");
+        args.set(args.indexOf(Cli.TINY_MODEL), "vgg11:seed=0");
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(runId + ".log").toFile());
+        pb.environment().put("CKA_JAVA_OPTS", "-Xmx1500m -Dckaatlas.heartbeatSeconds=1");
+        return pb.start();
+    }
+
+    private static GenericRecord runsRow(Path out, String runId) throws IOException {
+        List<GenericRecord> rows = new ResultReader(out.toString(), new Configuration()).read(Table.RUNS, runId);
+        assertEquals(1, rows.size());
+        return rows.get(0);
+    }
+
+    /** Waits until the run's row says running and its job is under way. */
+    private static void awaitRunning(Process p, Path out, String runId) throws Exception {
+        Path runs = Path.of(Table.RUNS.partitionPath(out.toString(), runId));
+        for (int i = 0; i < 600 && !Files.exists(runs); i++) {
+            assertTrue(p.isAlive(), "the run ended early: " + Files.readString(dir.resolve(runId + ".log")));
+            Thread.sleep(100);
+        }
+        assertEquals("running", runsRow(out, runId).get("status").toString());
+        Thread.sleep(1500);
+        assertTrue(p.isAlive(), "the run ended before it could be stopped");
+    }
+
+    private static String log(String runId) throws IOException {
+        return Files.readString(dir.resolve(runId + ".log"), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void sigtermMidRunFailsTheRunWithAReasonAndExitCode3() throws Exception {
+        Path out = dir.resolve("term");
+        Process p = slowRun(out, "term");
+        awaitRunning(p, out, "term");
+        p.destroy(); // SIGTERM
+        assertTrue(p.waitFor(90, TimeUnit.SECONDS));
+        assertEquals(3, p.exitValue(), log("term"));
+        GenericRecord row = runsRow(out, "term");
+        assertEquals("failed", row.get("status").toString());
+        assertEquals("stopped by SIGTERM", row.get("error").toString());
+        assertFalse(Files.exists(out.resolve("_staging/run_id=term")), "staging removed");
+        assertFalse(Files.exists(out.resolve("_locks/run_id=term")), "lock released");
+    }
+
+    @Test
+    void killMinus9LeavesARunThatReadsAbandonedAndTheNextRunCleansUp() throws Exception {
+        Path out = dir.resolve("kill");
+        Process p = slowRun(out, "killed");
+        awaitRunning(p, out, "killed");
+        p.toHandle().destroyForcibly(); // SIGKILL: nothing runs in the victim
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(Files.exists(out.resolve("_staging/run_id=killed")));
+        Thread.sleep(7000); // six missed heartbeats of one second
+        String sql = Cli.expect(0, List.of("sql", "--out", out.toString(), "--format", "csv",
+                "SELECT run_id, status FROM runs")).out();
+        assertTrue(sql.contains("killed,abandoned"), sql);
+
+        Cli.expect(0, args(out, "next"));
+        assertFalse(Files.exists(out.resolve("_staging/run_id=killed")), "the dead run's staging is removed");
+        GenericRecord row = runsRow(out, "killed");
+        assertEquals("abandoned", row.get("status").toString());
+        assertTrue(row.get("error").toString().contains("stopped without a word"), row.toString());
+    }
+
+    @Test
+    void aSecondStartOfTheSameRunIdIsRefusedAndTheFirstRunsRowsAreIntact() throws Exception {
+        Path out = dir.resolve("twice");
+        Process first = slowRun(out, "same");
+        awaitRunning(first, out, "same");
+        Cli.Outcome second = Cli.expect(2, args(out, "same", "--seed", "1"));
+        assertTrue(second.err().contains("is already running") && second.err().contains("pid " + first.pid()), second.err());
+        assertTrue(first.waitFor(5, TimeUnit.MINUTES));
+        assertEquals(0, first.exitValue(), log("same"));
+        assertEquals("succeeded", runsRow(out, "same").get("status").toString());
+        assertFalse(new ResultReader(out.toString(), new Configuration()).read(Table.LAYER_CKA, "same").isEmpty());
+    }
+
+    @Test
+    void aFailedRerunKeepsThePublishedRunWholeAndNotesItsFailure() throws Exception {
+        Path out = dir.resolve("rerun");
+        Cli.expect(0, args(out, "night"));
+        ResultReader reader = new ResultReader(out.toString(), new Configuration());
+        String before = reader.read(Table.LAYER_CKA, "night").toString();
+        Path broken = dir.resolve("broken-data/c0");
+        Files.createDirectories(broken);
+        for (int i = 0; i < 8; i++) {
+            Files.writeString(broken.resolve("not-an-image-" + i + ".jpg"), "no pixels here");
+        }
+        List<String> rerun = args(out, "night");
+        rerun.set(rerun.indexOf(data.toString()), dir.resolve("broken-data").toString());
+        Cli.Outcome failed = Cli.expect(3, rerun);
+        assertTrue(failed.err().contains("failed to decode"), failed.err());
+        assertEquals(before, reader.read(Table.LAYER_CKA, "night").toString(), "the published rows are unchanged");
+        GenericRecord row = runsRow(out, "night");
+        assertEquals("succeeded", row.get("status").toString());
+        assertTrue(row.get("failed_attempts").toString().contains("failed to decode"), row.toString());
+    }
+
+    @Test
+    void aSparkJobAbortFailsTheRunWithOneLineAndExitCode3() throws Exception {
+        Path out = dir.resolve("abort");
+        Cli.Outcome outcome = Cli.expect(3, args(out, "gpu", "--device", "gpu"));
+        GenericRecord row = runsRow(out, "gpu");
+        assertEquals("failed", row.get("status").toString());
+        String error = row.get("error").toString();
+        assertTrue(error.startsWith("--device gpu: no usable CUDA device"), error);
+        assertFalse(error.contains("\n"), error);
+        assertTrue(outcome.err().contains(error), outcome.err());
+    }
+
+    @Test
+    void aPublishCutShortAfterItsCommitIsFinishedByTheNextRun() throws Exception {
+        Path out = dir.resolve("cut");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("layer_cka"), "a file where a table's folder must go: the moves fail part-way");
+        Cli.Outcome cut = Cli.expect(3, args(out, "cut"));
+        assertTrue(cut.err().contains("committed"), cut.err());
+        assertEquals("publishing", runsRow(out, "cut").get("status").toString());
+        String sql = Cli.expect(0, List.of("sql", "--out", out.toString(), "--format", "csv",
+                "SELECT count(*) AS n FROM images WHERE run_id = 'cut'")).out();
+        assertTrue(sql.contains("\n0"), "a publishing run is not visible: " + sql);
+
+        Files.delete(out.resolve("layer_cka"));
+        Cli.expect(0, args(out, "after"));
+        assertEquals("succeeded", runsRow(out, "cut").get("status").toString());
+        ResultReader reader = new ResultReader(out.toString(), new Configuration());
+        for (Table table : List.of(Table.IMAGES, Table.LAYERS, Table.HSIC_BATCHES, Table.LAYER_CKA, Table.CHANNEL_CKA)) {
+            assertFalse(reader.read(table, "cut").isEmpty(), table.dirName());
+        }
+        assertFalse(Files.exists(out.resolve("_staging/run_id=cut")));
+    }
+
+    @Test
+    void aClusterRequestThatCanNeverBeScheduledEndsWithinItsBound() throws Exception {
+        Path out = dir.resolve("unschedulable");
+        long start = System.nanoTime();
+        Cli.Outcome outcome = Cli.expect(3, List.of("run", "--data", data.toString(), "--out", out.toString(),
+                "--run-id", "big", "--model", Cli.TINY_MODEL, "--quiet", "--no-render", "--master", "local-cluster[1,1,1024]",
+                "--conf", "spark.executor.cores=2", "--conf", "spark.ckaatlas.scheduleTimeout=5"));
+        assertTrue((System.nanoTime() - start) / 1e9 < 60, "ended within its bound");
+        assertTrue(outcome.err().contains("spark.executor.cores=2"), outcome.err());
+        assertEquals("failed", runsRow(out, "big").get("status").toString());
+    }
+}
