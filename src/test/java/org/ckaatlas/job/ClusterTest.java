@@ -108,7 +108,9 @@ class ClusterTest {
             Map<String, Double> single = numbers(spark, "single");
             Map<String, Double> cluster = numbers(spark, "cluster");
             assertEquals(single.keySet(), cluster.keySet());
-            single.forEach((k, v) -> assertEquals(v, cluster.get(k), 1e-9, k));
+            // the same threads per task (libtorch gets both cores in each): the same float32 sums, bit for bit;
+            // channel means are float64 sums merged in shuffle order, equal to their float32 rounding
+            single.forEach((k, v) -> assertEquals(v, cluster.get(k), k.startsWith("cka") ? 0 : 1e-6, k));
             JsonObject executors = executors(spark, "cluster");
             assertEquals(2, executors.size(), executors.toString());
             executors.entrySet().forEach(e -> assertEquals(1, e.getValue().getAsJsonObject().get("model_loads").getAsInt(),
@@ -183,5 +185,70 @@ class ClusterTest {
         } finally {
             spark.stop();
         }
+    }
+
+    @Test
+    void twentyLabelsOfAWideModelOnOneGigabyteExecutorsMeansFromTheExecutorsAndTheSameGrids() throws Exception {
+        Path wide = dir.resolve("wide");
+        SampleData.write(wide, 20, 4, 9);
+        List<String> flags = List.of("--model", "vgg11:seed=0,input=32", "--layers", "conv1,conv3,conv5",
+                "--scope", "both", "--channel-cka", "images", "--feature-grids", "6");
+        List<String> extra = new ArrayList<>(executorConf());
+        extra.addAll(flags);
+        Path out = dir.resolve("wide-out");
+        for (String[] run : new String[][] {{"local-cluster[2,1,1024]", "wide-cluster"}, {"local[1]", "wide-single"}}) {
+            List<String> args = new ArrayList<>(List.of("run", "--data", wide.toString(), "--out", out.toString(),
+                    "--run-id", run[1], "--batch-size", "4", "--master", run[0], "--quiet", "--no-render", "--bootstrap", "0"));
+            args.addAll(run[0].startsWith("local-cluster") ? extra : flags);
+            Cli.expect(0, args);
+        }
+        org.ckaatlas.results.ResultReader reader = new org.ckaatlas.results.ResultReader(out.toString(),
+                new org.apache.hadoop.conf.Configuration());
+        // every mean is the entry-wise mean of the stored per-image matrices over the scope's images
+        Map<String, double[]> sums = new TreeMap<>();
+        Map<String, long[]> counts = new TreeMap<>();
+        for (var row : reader.read(org.ckaatlas.results.Table.CHANNEL_CKA, "wide-cluster")) {
+            List<?> matrix = (List<?>) row.get("matrix");
+            for (String scope : List.of("global", "class:" + row.get("label"))) {
+                String key = scope + " " + row.get("model") + " " + row.get("layer");
+                double[] sum = sums.computeIfAbsent(key, k -> new double[matrix.size()]);
+                long[] count = counts.computeIfAbsent(key, k -> new long[matrix.size()]);
+                for (int i = 0; i < sum.length; i++) {
+                    float v = (Float) matrix.get(i);
+                    if (!Float.isNaN(v)) {
+                        sum[i] += v;
+                        count[i]++;
+                    }
+                }
+            }
+        }
+        var means = reader.read(org.ckaatlas.results.Table.CHANNEL_CKA_MEAN, "wide-cluster");
+        assertEquals(21 * 3, means.size(), "global and 20 labels, 3 layers each");
+        for (var row : means) {
+            String key = row.get("scope") + " " + row.get("model") + " " + row.get("layer");
+            List<?> matrix = (List<?>) row.get("matrix");
+            for (int i = 0; i < matrix.size(); i++) {
+                float stored = (Float) matrix.get(i);
+                long n = counts.get(key)[i];
+                assertEquals(n == 0 ? Double.NaN : sums.get(key)[i] / n, stored, 1e-6, key + " entry " + i);
+            }
+        }
+        Map<String, String> grids = new TreeMap<>();
+        for (var row : reader.read(org.ckaatlas.results.Table.FEATURE_GRIDS, "wide-single")) {
+            grids.put(row.get("image_id") + " " + row.get("layer"), png(row.get("png")));
+        }
+        Map<String, String> clusterGrids = new TreeMap<>();
+        for (var row : reader.read(org.ckaatlas.results.Table.FEATURE_GRIDS, "wide-cluster")) {
+            clusterGrids.put(row.get("image_id") + " " + row.get("layer"), png(row.get("png")));
+        }
+        assertEquals(6 * 3, grids.size());
+        assertEquals(grids, clusterGrids, "the same PNG bytes");
+    }
+
+    private static String png(Object bytes) {
+        java.nio.ByteBuffer b = ((java.nio.ByteBuffer) bytes).duplicate();
+        byte[] a = new byte[b.remaining()];
+        b.get(a);
+        return java.util.HexFormat.of().formatHex(a);
     }
 }
