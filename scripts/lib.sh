@@ -28,6 +28,14 @@ CKA_JVM_FLAGS=(
   -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true
 )
 
+# Maven, quiet and plain, for builds the scripts start on the user's behalf: nothing but errors, and no
+# colour codes. -Dstyle.color=never turns Maven's own colours off; the JVM property jansi.noreset (it must
+# be in MAVEN_OPTS: jansi starts before Maven reads its -D flags) stops Maven 3.8's jansi 2.x writing a
+# reset code (ESC[0m) to stdout and stderr at start and exit, even in batch mode.
+cka_mvn() {
+  MAVEN_OPTS="${MAVEN_OPTS:+$MAVEN_OPTS }-Djansi.noreset=true" mvn -B -q -Dstyle.color=never "$@"
+}
+
 # Builds the project when it is not built yet (or the sources are newer), then prints its classpath:
 # the classes, the app's jars and Spark's (provided) jars.
 cka_classpath() {
@@ -35,7 +43,7 @@ cka_classpath() {
   if [[ ! -f "$target/classpath-compile.txt" || ! -d "$target/classes" ]] \
       || [[ -n "$(find "$CKA_HOME/src/main" "$CKA_HOME/pom.xml" -newer "$target/classpath-compile.txt" -print -quit)" ]]; then
     echo "cka-atlas: building (mvn -q -DskipTests compile) ..." >&2
-    (cd "$CKA_HOME" && mvn -B -q -DskipTests compile >&2) || { echo "cka-atlas: build failed" >&2; exit 1; }
+    (cd "$CKA_HOME" && cka_mvn -DskipTests compile >&2) || { echo "cka-atlas: build failed" >&2; exit 1; }
     touch "$target/classpath-compile.txt"
   fi
   echo "$target/classes:$(cat "$target/classpath-runtime.txt"):$(cat "$target/classpath-compile.txt")"

@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         exitCodeList = {
             "0:done",
             "1:internal error (a bug, or the output could not be written)",
-            "2:bad input: a flag, a missing folder, too few images (one line names it)",
+            "2:bad input: a flag, a missing folder, too few images, an --out that cannot be written (one line names it)",
             "3:the run failed; its runs row says why and none of its results are visible"})
 public final class CkaAtlas implements Runnable {
     public static final int EXIT_OK = 0;

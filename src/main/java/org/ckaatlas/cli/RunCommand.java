@@ -66,14 +66,14 @@ final class RunCommand implements Callable<Integer> {
     String runId;
 
     @Option(names = "--batch-size", defaultValue = "" + RunConfig.DEFAULT_BATCH_SIZE,
-            description = "largest minibatch, at least 4; batch sizes differ by at most one (default: ${DEFAULT-VALUE})")
+            description = "largest minibatch, 4 to " + RunConfig.MAX_BATCH_SIZE + "; batch sizes differ by at most one (default: ${DEFAULT-VALUE})")
     int batchSize;
 
     @Option(names = "--seed", defaultValue = "0", description = "shuffles images into batches; seeds the bootstrap (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--bootstrap", defaultValue = "" + RunConfig.DEFAULT_RESAMPLES,
-            description = "bootstrap resamples for the confidence intervals, 0 for none (default: ${DEFAULT-VALUE})")
+            description = "bootstrap resamples for the confidence intervals, 0 for none, at most " + RunConfig.MAX_RESAMPLES + " (default: ${DEFAULT-VALUE})")
     int bootstrap;
 
     @Option(names = "--kernel", defaultValue = "linear",
@@ -156,11 +156,23 @@ final class RunCommand implements Callable<Integer> {
 
     /** Checks every flag before Spark starts, so bad input costs nothing and writes nothing. */
     private RunConfig config() throws IOException {
+        String problem = Preflight.master(master);
+        if (problem != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), problem);
+        }
         String dataUri = absolute(data);
         Path dataPath = new Path(dataUri);
         FileSystem fs = dataPath.getFileSystem(new Configuration());
         if (!fs.exists(dataPath) || !fs.getFileStatus(dataPath).isDirectory()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--data " + data + ": no such folder");
+        }
+        String outUri = absolute(out);
+        problem = Preflight.flatFolder("--data " + data, dataPath, fs);
+        if (problem == null) {
+            problem = Preflight.out("--out " + out, outUri, new Path(outUri).getFileSystem(new Configuration()));
+        }
+        if (problem != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), problem);
         }
         String id = runId != null ? runId : ZonedDateTime.now(ZoneOffset.UTC).format(RUN_ID);
         try {
@@ -174,7 +186,7 @@ final class RunCommand implements Callable<Integer> {
             }
             return RunConfig.builder()
                     .setData(dataUri)
-                    .setOut(absolute(out))
+                    .setOut(outUri)
                     .setRunId(id)
                     .optModel(model.isBuiltIn() ? model.withPostRelu(postRelu) : model)
                     .optCompare(compare == null || !compare.isBuiltIn() ? compare : compare.withPostRelu(postRelu))

@@ -23,9 +23,13 @@ class NightlyTest {
     private record Result(int code, String output) {}
 
     private Result nightly(Path job, String date) throws IOException, InterruptedException {
+        return nightly(job, date, dir.resolve("locks"));
+    }
+
+    private Result nightly(Path job, String date, Path lockDir) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder("bash", "scripts/nightly", job.toString()).redirectErrorStream(true);
         pb.environment().put("NIGHTLY_DATE", date);
-        pb.environment().put("CKA_LOCK_DIR", dir.resolve("locks").toString());
+        pb.environment().put("CKA_LOCK_DIR", lockDir.toString());
         pb.environment().put("CKA_LOG_DIR", dir.resolve("logs").toString());
         pb.environment().put("CKA_JAVA_OPTS", "-Xmx1g");
         Process p = pb.start();
@@ -46,12 +50,13 @@ class NightlyTest {
         Files.writeString(job, String.join("\n", "data=" + dir.resolve("data"), "out=" + out,
                 "model=torchscript:" + Path.of("src/test/resources/fixtures/tiny_vgg.pt").toAbsolutePath(),
                 "batch-size=4", "channel-cka=summary", "bootstrap=0", "master=local[1]", "retention-days=1",
-                "spark.ui.enabled=false", ""));
+                "device=cpu", "no-render=true", "quiet=true", "spark.ui.enabled=false", ""));
 
         Result first = nightly(job, "2026-11-26");
         assertEquals(0, first.code(), first.output());
         assertTrue(present(out, "tiny-job-2026-11-26"));
         assertTrue(Files.exists(dir.resolve("logs/tiny-job-2026-11-26.log")));
+        assertFalse(Files.exists(out.resolve("report")), "no-render=true: tables only");
 
         Result second = nightly(job, "2026-11-28");
         assertEquals(0, second.code(), second.output());
@@ -83,5 +88,73 @@ class NightlyTest {
         }
         Result badJob = nightly(dir.resolve("missing.properties"), "2026-11-28");
         assertEquals(2, badJob.code(), badJob.output());
+    }
+
+    /** A job file that would run with anything but what it says is refused: exit 2, one line naming the key. */
+    @Test
+    void unknownKeysBadFlagsAndBadDatesAreRefused() throws Exception {
+        Path job = dir.resolve("typo.properties");
+        Files.writeString(job, "data=" + dir.resolve("data") + "\nout=" + dir.resolve("out") + "\n# a comment\n\nbacth-size=16\n");
+        assertRefused(nightly(job, "2026-11-28"), 2, "unknown key 'bacth-size'");
+
+        Files.writeString(job, "data=" + dir.resolve("data") + "\nno-render=yes\n");
+        assertRefused(nightly(job, "2026-11-28"), 2, "no-render=yes: must be true or false");
+
+        Files.writeString(job, "data=" + dir.resolve("data") + "\nno-render=true\n");
+        for (String date : List.of("tomorrow", "2026-11-31", "2026-1-5", "2026-11-28; rm")) {
+            assertRefused(nightly(job, date), 2, "NIGHTLY_DATE '" + date + "' is not a yyyy-MM-dd date");
+        }
+        assertFalse(Files.exists(dir.resolve("logs")), "nothing started");
+    }
+
+    /** device, quiet and no-render reach the run: a device the run does not know fails it with exit 2. */
+    @Test
+    void deviceQuietAndNoRenderComeFromTheJobFile() throws Exception {
+        Path job = dir.resolve("gpu.properties");
+        Files.writeString(job, "data=" + dir.resolve("data") + "\nout=" + dir.resolve("out") + "\ndevice=tpu\nquiet=false\nno-render=true\n");
+        Result result = nightly(job, "2026-11-28");
+        assertEquals(2, result.code(), result.output());
+        String log = Files.readString(dir.resolve("logs/gpu-2026-11-28.log"));
+        assertTrue(log.contains("--device") && log.contains("tpu"), log);
+        Path locks = dir.resolve("locks");
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(locks)),
+                "the lock folder is created 0700");
+    }
+
+    /**
+     * The lock never opens a file through a link, nor in a folder someone else controls: a NAME.lock planted as
+     * a symbolic link once made root's nightly truncate the file it pointed to.
+     */
+    @Test
+    void theLockRefusesPlantedLinksAndFoldersOthersControl() throws Exception {
+        Path job = dir.resolve("victimised.properties");
+        Files.writeString(job, "data=" + dir.resolve("data") + "\nout=" + dir.resolve("out") + "\n");
+        Path victim = Files.writeString(dir.resolve("victim.txt"), "precious\n");
+        Path locks = Files.createDirectories(dir.resolve("locks"));
+        Files.createSymbolicLink(locks.resolve("victimised.lock"), victim);
+        assertRefused(nightly(job, "2026-11-28", locks), 1, "is a symbolic link");
+        assertEquals("precious\n", Files.readString(victim), "the victim is untouched");
+
+        Path real = Files.createDirectories(dir.resolve("real-locks"));
+        Path linked = Files.createSymbolicLink(dir.resolve("linked-locks"), real);
+        assertRefused(nightly(job, "2026-11-28", linked), 1, "lock folder " + linked + " is a symbolic link");
+
+        Path open = Files.createDirectories(dir.resolve("open-locks"));
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertRefused(nightly(job, "2026-11-28", open), 1, "is writable by others (mode 777)");
+
+        if ("root".equals(System.getProperty("user.name"))) {
+            // only root can give a folder away; elsewhere the owner check is the same code as above
+            Path theirs = Files.createDirectories(dir.resolve("their-locks"));
+            new ProcessBuilder("chown", "65534", theirs.toString()).inheritIO().start().waitFor();
+            assertRefused(nightly(job, "2026-11-28", theirs), 1, "belongs to uid 65534");
+        }
+        assertFalse(Files.exists(dir.resolve("logs")), "nothing started");
+    }
+
+    private static void assertRefused(Result result, int code, String mentions) {
+        assertEquals(code, result.code(), result.output());
+        assertEquals(1, result.output().strip().lines().count(), "one line: " + result.output());
+        assertTrue(result.output().contains(mentions), result.output());
     }
 }

@@ -105,4 +105,59 @@ class SqlTest {
         assertEquals(9 * (1 + 3) + 9 + 9, spark.size(), "demo: global and 3 classes; two nightly runs: global");
         spark.forEach((k, v) -> assertEquals(v, duck.get(k), 0.0, k));
     }
+
+    /** sql is read-only: a write is refused before it runs, and every table keeps every run. */
+    @Test
+    void writesAreRefusedAndTheTablesStayWhole() throws Exception {
+        String count = "SELECT count(*) AS n, count(DISTINCT run_id) AS runs FROM all_layer_cka";
+        String before = cli(0, "sql", "--out", out.toString(), "--format", "csv", "--master", "local[1]", count);
+        for (String write : List.of(
+                "INSERT OVERWRITE DIRECTORY '" + out.resolve("layer_cka") + "' USING parquet SELECT 1 AS x",
+                "CREATE TABLE t USING parquet LOCATION '" + out.resolve("t") + "' AS SELECT 1 AS x",
+                "SELECT reflect('java.lang.System', 'getProperty', 'user.name') AS who")) {
+            Cli.Outcome refused = Cli.expect(2, List.of("sql", "--out", out.toString(), "--master", "local[1]", write));
+            assertEquals(1, refused.err().strip().lines().count(), refused.err());
+            assertTrue(refused.err().startsWith("sql: the query: "), refused.err());
+        }
+        assertEquals(before, cli(0, "sql", "--out", out.toString(), "--format", "csv", "--master", "local[1]", count));
+        assertTrue(before.endsWith(",3\n"), "three runs: " + before);
+        assertFalse(Files.exists(out.resolve("t")));
+    }
+
+    /** A file that is not Parquet, beside the partitions or in one, is not read (it made every query fail). */
+    @Test
+    void strayFilesAreIgnored() throws Exception {
+        String count = "SELECT count(DISTINCT c.run_id) AS runs, count(*) AS n FROM layer_cka c JOIN runs r ON r.run_id = c.run_id";
+        String before = cli(0, "sql", "--out", out.toString(), "--format", "csv", "--master", "local[1]", count);
+        List<Path> strays = List.of(out.resolve("layer_cka/README.txt"), out.resolve("runs/README.txt"),
+                out.resolve("layer_cka/run_id=demo/notes.txt"));
+        try {
+            for (Path stray : strays) {
+                Files.writeString(stray, "notes about these results\n");
+            }
+            assertEquals(before, cli(0, "sql", "--out", out.toString(), "--format", "csv", "--master", "local[1]", count));
+            assertTrue(before.startsWith("runs,n\n3,"), before);
+        } finally {
+            for (Path stray : strays) {
+                Files.deleteIfExists(stray);
+            }
+        }
+    }
+
+    /** The aligned table shows an array or binary value by its size; CSV keeps the values. */
+    @Test
+    void arraysAndBinaryAreSizesInTheTableAndWholeInCsv() throws Exception {
+        String query = "SELECT channels, matrix, unhex('89504E47') AS png FROM channel_cka_mean WHERE run_id = 'demo' AND layer = 0 "
+                + "AND scope = 'global'";
+        String table = cli(0, "sql", "--out", out.toString(), "--master", "local[1]", query);
+        String csv = cli(0, "sql", "--out", out.toString(), "--format", "csv", "--master", "local[1]", query);
+        String[] cells = csv.lines().toList().get(1).split(",", 2);
+        int channels = Integer.parseInt(cells[0]);
+        assertTrue(table.contains("[" + channels * channels + " floats] | <4 bytes>"), table);
+        assertTrue(table.lines().allMatch(l -> l.length() < 80), table);
+        String matrix = cells[1].substring(1, cells[1].lastIndexOf("\""));
+        assertTrue(matrix.startsWith("[") && matrix.endsWith("]"), matrix);
+        assertEquals(channels * channels, matrix.split(",").length);
+        assertTrue(csv.strip().endsWith(",iVBORw=="), "binary as base64: " + csv);
+    }
 }
