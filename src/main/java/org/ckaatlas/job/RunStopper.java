@@ -19,6 +19,7 @@ final class RunStopper implements AutoCloseable {
 
     private final SparkSession spark;
     private final List<SignalHandler> previous = new ArrayList<>();
+    private volatile Thread halt;
 
     private RunStopper(SparkSession spark) {
         this.spark = spark;
@@ -45,7 +46,7 @@ final class RunStopper implements AutoCloseable {
         }
         reason = why;
         System.err.println("cka-atlas: " + why + ": failing the run");
-        Thread halt = new Thread(() -> {
+        halt = new Thread(() -> {
             try {
                 Thread.sleep(60_000);
             } catch (InterruptedException e) {
@@ -65,9 +66,15 @@ final class RunStopper implements AutoCloseable {
         }
     }
 
-    /** Gives the signals back to their earlier handlers (after publishing, a signal no longer fails the run). */
+    /**
+     * The main thread is done with the run: no halt, and the signals go back to their earlier handlers
+     * (after publishing, a signal no longer fails the run).
+     */
     @Override
     public void close() {
+        if (halt != null) {
+            halt.interrupt();
+        }
         for (int i = 0; i < SIGNALS.length; i++) {
             Signal.handle(new Signal(SIGNALS[i]), previous.get(i));
         }

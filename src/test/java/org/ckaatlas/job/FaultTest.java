@@ -171,6 +171,19 @@ class FaultTest {
         String sql = Cli.expect(0, List.of("sql", "--out", out.toString(), "--format", "csv",
                 "SELECT count(*) AS n FROM images WHERE run_id = 'cut'")).out();
         assertTrue(sql.contains("\n0"), "a publishing run is not visible: " + sql);
+        // a raw reader sees the moved rows, and the README's join on a succeeded runs row hides them
+        String raw = "SELECT count(*) FROM read_parquet('" + out + "/images/*/*.parquet', hive_partitioning = true) i";
+        String joined = raw + " JOIN read_parquet('" + out + "/runs/*/*.parquet', hive_partitioning = true, union_by_name = true) r"
+                + " ON r.run_id = i.run_id AND r.status = 'succeeded'";
+        try (java.sql.Connection duck = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+                java.sql.Statement st = duck.createStatement()) {
+            java.sql.ResultSet all = st.executeQuery(raw + " WHERE i.run_id = 'cut'");
+            all.next();
+            assertTrue(all.getLong(1) > 0, "the images table moved before the cut");
+            java.sql.ResultSet visible = st.executeQuery(joined + " WHERE i.run_id = 'cut'");
+            visible.next();
+            assertEquals(0L, visible.getLong(1));
+        }
 
         Files.delete(out.resolve("layer_cka"));
         Cli.expect(0, args(out, "after"));
