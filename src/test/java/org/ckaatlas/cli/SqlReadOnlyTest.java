@@ -12,6 +12,10 @@ class SqlReadOnlyTest {
     private static final SparkSqlParser PARSER = new SparkSqlParser();
 
     private static String writes(String sql) throws Exception {
+        // INSERT OVERWRITE DIRECTORY asks the active session for defaults: a stopped one from an earlier
+        // test in this JVM must not be it
+        org.apache.spark.sql.SparkSession.clearActiveSession();
+        org.apache.spark.sql.SparkSession.clearDefaultSession();
         return SqlCommand.writes(PARSER.parsePlan(sql));
     }
 
