@@ -26,6 +26,7 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
 import org.ckaatlas.results.ResultReader;
 import org.ckaatlas.results.Table;
+import org.ckaatlas.results.Vocabulary;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
@@ -63,7 +64,7 @@ public final class RunReport {
 
     /** The global layer x layer heatmap of model a. */
     public static File heatmapFile(String out, String runId) {
-        return folder(out, runId).resolve(heatmapName("global", "a", "a")).toFile();
+        return folder(out, runId).resolve(heatmapName(Vocabulary.GLOBAL, Vocabulary.MODEL_A, Vocabulary.MODEL_A)).toFile();
     }
 
     /** A figure of the report: its file, size, section and caption. */
@@ -78,7 +79,7 @@ public final class RunReport {
             throw new FileNotFoundException("no run '" + runId + "' under " + out);
         }
         GenericRecord run = reader.read(Table.RUNS, runId).get(0);
-        if (!"succeeded".equals(run.get("status").toString())) {
+        if (!Vocabulary.SUCCEEDED.equals(run.get("status").toString())) {
             throw new FileNotFoundException("run '" + runId + "' has status " + run.get("status") + ": nothing to render");
         }
         Path dir = Files.createDirectories(folder(out, runId));
@@ -96,11 +97,15 @@ public final class RunReport {
 
     static String heatmapName(String scope, String x, String y) {
         String base = "layer_cka_" + scope.replaceAll("[^A-Za-z0-9._-]", "_");
-        return x.equals("a") && y.equals("a") ? base + ".png" : x.equals(y) ? base + "_" + x + ".png" : base + "_" + x + "_vs_" + y + ".png";
+        if (x.equals(Vocabulary.MODEL_A) && y.equals(Vocabulary.MODEL_A)) {
+            return base + ".png";
+        }
+        return x.equals(y) ? base + "_" + x + ".png" : base + "_" + x + "_vs_" + y + ".png";
     }
 
     private void layerHeatmaps(Path dir, Map<String, List<String>> names, JsonObject models, List<GenericRecord> cka) throws IOException {
-        for (String[] pair : new String[][] {{"a", "a"}, {"b", "b"}, {"a", "b"}}) {
+        for (String[] pair : new String[][] {{Vocabulary.MODEL_A, Vocabulary.MODEL_A}, {Vocabulary.MODEL_B, Vocabulary.MODEL_B},
+            {Vocabulary.MODEL_A, Vocabulary.MODEL_B}}) {
             if (!names.containsKey(pair[0]) || !names.containsKey(pair[1])) {
                 continue;
             }
@@ -108,13 +113,13 @@ public final class RunReport {
             String y = pair[1];
             String specX = models.getAsJsonObject(x).get("spec").getAsString();
             String specY = models.getAsJsonObject(y).get("spec").getAsString();
-            GenericRecord any = first(cka, "global", x, y);
+            GenericRecord any = first(cka, Vocabulary.GLOBAL, x, y);
             String subtitle = String.format(Locale.ROOT, "run %s · scope global · %s · %s images in %s batches", runId,
                     x.equals(y) ? specX : specX + " vs " + specY, any.get("images"), any.get("batches"));
             String title = x.equals(y) ? "Layer x layer CKA of model " + x + " (minibatch, unbiased HSIC)"
                     : "Cross-model CKA: model a (rows) x model b (columns)";
-            String file = heatmapName("global", x, y);
-            new Heatmap(title, subtitle, names.get(x), names.get(y), matrix(cka, "global", x, y, names))
+            String file = heatmapName(Vocabulary.GLOBAL, x, y);
+            new Heatmap(title, subtitle, names.get(x), names.get(y), matrix(cka, Vocabulary.GLOBAL, x, y, names))
                     .axisLabels("model " + x + " layer", "model " + y + " layer")
                     .writePng(dir.resolve(file).toFile(), HEATMAP_W, HEATMAP_H);
             figures.add(new Figure("Layer x layer CKA", file, HEATMAP_W, HEATMAP_H, x.equals(y)
@@ -128,7 +133,7 @@ public final class RunReport {
 
     /** Per-class small multiples of model a's layer x layer CKA, on one colour scale. */
     private void classMultiples(Path dir, Map<String, List<String>> names, List<GenericRecord> cka) throws IOException {
-        List<String> scopes = cka.stream().map(r -> r.get("scope").toString()).filter(s -> s.startsWith("class:"))
+        List<String> scopes = cka.stream().map(r -> r.get("scope").toString()).filter(Vocabulary::isClassScope)
                 .distinct().sorted().toList();
         if (scopes.isEmpty()) {
             return;
@@ -143,10 +148,11 @@ public final class RunReport {
         g.fillRect(0, 0, grid.getWidth(), grid.getHeight());
         for (int i = 0; i < scopes.size(); i++) {
             String scope = scopes.get(i);
-            GenericRecord any = first(cka, scope, "a", "a");
-            new Heatmap(scope.substring("class:".length()), any.get("images") + " images, " + any.get("batches")
+            GenericRecord any = first(cka, scope, Vocabulary.MODEL_A, Vocabulary.MODEL_A);
+            new Heatmap(Vocabulary.labelOf(scope), any.get("images") + " images, " + any.get("batches")
                     + ((Integer) any.get("batches") == 1 ? " batch" : " batches"),
-                    names.get("a"), names.get("a"), matrix(cka, scope, "a", "a", names))
+                    names.get(Vocabulary.MODEL_A), names.get(Vocabulary.MODEL_A),
+                    matrix(cka, scope, Vocabulary.MODEL_A, Vocabulary.MODEL_A, names))
                     .withoutValues()
                     .draw(g, new Rectangle2D.Double((i % columns) * cell, (i / columns) * cell, cell, cell));
         }
@@ -164,7 +170,7 @@ public final class RunReport {
             List<GenericRecord> means = new ArrayList<>(reader.read(Table.CHANNEL_CKA_MEAN, runId));
             means.sort(Comparator.comparing((GenericRecord r) -> r.get("model").toString()).thenComparingInt(r -> (Integer) r.get("layer")));
             for (GenericRecord r : means) {
-                if (!"global".equals(r.get("scope").toString())) {
+                if (!Vocabulary.GLOBAL.equals(r.get("scope").toString())) {
                     continue;
                 }
                 String model = r.get("model").toString();
@@ -231,7 +237,7 @@ public final class RunReport {
                     .add(layer, quantile(v, 0.5), quantile(v, 0.1), quantile(v, 0.9));
         }
         series.values().forEach(data::addSeries);
-        List<String> layerNames = names.get("a");
+        List<String> layerNames = names.get(Vocabulary.MODEL_A);
         SymbolAxis x = new SymbolAxis("layer", layerNames.toArray(new String[0]));
         NumberAxis y = new NumberAxis("mean off-diagonal channel CKA");
         DeviationRenderer renderer = new DeviationRenderer(true, true);
@@ -300,7 +306,7 @@ public final class RunReport {
     private static double[][] matrix(List<GenericRecord> cka, String scope, String x, String y, Map<String, List<String>> names) {
         double[][] m = new double[names.get(x).size()][names.get(y).size()];
         for (GenericRecord r : cka) {
-            if (scope.equals(r.get("scope").toString()) && "unbiased".equals(r.get("estimator").toString())
+            if (scope.equals(r.get("scope").toString()) && Vocabulary.UNBIASED.equals(r.get("estimator").toString())
                     && x.equals(r.get("model_x").toString()) && y.equals(r.get("model_y").toString())) {
                 m[(Integer) r.get("layer_x")][(Integer) r.get("layer_y")] = (Double) r.get("cka");
             }
@@ -356,7 +362,7 @@ public final class RunReport {
             int x = (Integer) r.get("layer_x");
             int y = (Integer) r.get("layer_y");
             boolean upper = mx.equals(my) ? x < y : mx.compareTo(my) < 0;
-            if (upper && "unbiased".equals(r.get("estimator").toString()) && "global".equals(r.get("scope").toString())) {
+            if (upper && Vocabulary.UNBIASED.equals(r.get("estimator").toString()) && Vocabulary.GLOBAL.equals(r.get("scope").toString())) {
                 rows.add(r);
             }
         }

@@ -24,9 +24,9 @@ public final class RunLock implements AutoCloseable {
     /** What a lock file says. A reader treats an unreadable one by the file's modification time. */
     public record Holder(String runId, String attempt, String host, long pid, long startedAt, long heartbeatAt,
             int heartbeatSeconds) {
-        /** No heartbeat for six periods: the driver is gone. */
+        /** No heartbeat for {@link Vocabulary#STALE_HEARTBEATS} periods: the driver is gone. */
         public boolean isStale(long now) {
-            return now - heartbeatAt > 6_000L * heartbeatSeconds;
+            return now - heartbeatAt > Vocabulary.STALE_HEARTBEATS * 1000L * heartbeatSeconds;
         }
 
         public String describe() {

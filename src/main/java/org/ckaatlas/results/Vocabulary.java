@@ -1,5 +1,7 @@
 package org.ckaatlas.results;
 
+import org.ckaatlas.cka.Estimator;
+
 /**
  * The words the tables use for scopes, models and run states: one place, shared by the job that writes
  * them and the renderer and SQL that read them.
@@ -13,8 +15,8 @@ public final class Vocabulary {
     public static final String MODEL_A = "a";
     public static final String MODEL_B = "b";
 
-    /** The estimator every run computes (cka.Estimator.UNBIASED's label). */
-    public static final String UNBIASED = "unbiased";
+    /** The estimator every run computes, as the tables write it. */
+    public static final String UNBIASED = Estimator.UNBIASED.label();
 
     /** runs.status: while the driver works; while its tables move into place; and the two ends. */
     public static final String RUNNING = "running";
@@ -24,18 +26,16 @@ public final class Vocabulary {
     /** What readers call a running or publishing row whose heartbeat stopped: the driver died. */
     public static final String ABANDONED = "abandoned";
 
-    /**
-     * The status a reader should show: a running or publishing row whose driver missed six heartbeats
-     * is abandoned (killed -9, or its machine lost). {@link #STATUS_SQL} says the same in SQL.
-     */
-    public static String readStatus(String status, Long heartbeatAt, Integer heartbeatSeconds, long now) {
-        boolean live = RUNNING.equals(status) || PUBLISHING.equals(status);
-        return live && heartbeatAt != null && heartbeatSeconds != null && now - heartbeatAt > 6_000L * heartbeatSeconds
-                ? ABANDONED : status;
-    }
+    /** Heartbeats a live driver may miss: after that many periods its lock and its running row are stale. */
+    public static final int STALE_HEARTBEATS = 6;
 
+    /**
+     * The status a reader should show, in SQL: a running or publishing row whose driver missed
+     * {@link #STALE_HEARTBEATS} heartbeats is abandoned (killed -9, or its machine lost).
+     */
     public static final String STATUS_SQL = "CASE WHEN status IN ('" + RUNNING + "', '" + PUBLISHING + "') "
-            + "AND heartbeat_at < current_timestamp() - make_interval(0, 0, 0, 0, 0, 0, 6 * heartbeat_seconds) "
+            + "AND heartbeat_at < current_timestamp() - make_interval(0, 0, 0, 0, 0, 0, " + STALE_HEARTBEATS
+            + " * heartbeat_seconds) "
             + "THEN '" + ABANDONED + "' ELSE status END";
 
     private Vocabulary() {}
