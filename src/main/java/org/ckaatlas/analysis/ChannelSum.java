@@ -6,12 +6,5 @@ import org.ckaatlas.cka.ChannelMean;
 /** A partial sum of per-image channel-CKA matrices for one (scope, model, layer): merged by key. */
 public record ChannelSum(Key key, ChannelMean sum) implements TaskOutput {
     /** Which mean a partial sum belongs to. */
-    public record Key(String scope, String model, int layer) implements Serializable, Comparable<Key> {
-        @Override
-        public int compareTo(Key o) {
-            int c = scope.compareTo(o.scope);
-            c = c != 0 ? c : model.compareTo(o.model);
-            return c != 0 ? c : Integer.compare(layer, o.layer);
-        }
-    }
+    public record Key(String scope, String model, int layer) implements Serializable {}
 }

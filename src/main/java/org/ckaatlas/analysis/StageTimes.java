@@ -16,9 +16,7 @@ public final class StageTimes implements Serializable {
     public static final int GRAM_HSIC = 3;
     public static final int CHANNEL_CKA = 4;
     public static final int FEATURE_GRIDS = 5;
-    public static final int WRITE = 6;
-    static final String[] STAGES = {"read", "decode+preprocess", "forward", "gram+hsic", "channel_cka", "feature_grids",
-        "write rows"};
+    static final String[] STAGES = {"read", "decode+preprocess", "forward", "gram+hsic", "channel_cka", "feature_grids"};
 
     private final long[] nanos = new long[STAGES.length];
 

@@ -21,7 +21,6 @@ public final class PartFile implements AutoCloseable {
     private final String attempt;
     private final Configuration conf;
     private ParquetWriter<GenericRecord> writer;
-    private long rows;
 
     /**
      * @param dir the table's staging folder
@@ -41,14 +40,9 @@ public final class PartFile implements AutoCloseable {
                 writer = TableFiles.writer(temporary(), schema, conf);
             }
             writer.write(row);
-            rows++;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("writing " + dir.getName() + ": " + e.getMessage(), e);
         }
-    }
-
-    public long rows() {
-        return rows;
     }
 
     /** Closes the file and makes it part of the table; a partition that wrote no rows leaves no file. */

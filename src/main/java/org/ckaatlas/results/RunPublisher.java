@@ -98,10 +98,6 @@ public final class RunPublisher implements AutoCloseable {
         return publisher;
     }
 
-    public String attempt() {
-        return lock.holder().attempt();
-    }
-
     public RunLock.Holder holder() {
         return lock.holder();
     }
