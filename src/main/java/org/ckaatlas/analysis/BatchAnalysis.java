@@ -165,7 +165,7 @@ public final class BatchAnalysis {
      */
     private void channelCka(WorkItem item, AnalysedModel model, int layer, NDArray output, List<ImageRef> images) {
         RunConfig.ChannelMode mode = config.channelCka();
-        if (mode == RunConfig.ChannelMode.OFF) {
+        if (!mode.rows()) {
             return;
         }
         int c = model.layers().get(layer).channels();
@@ -173,17 +173,16 @@ public final class BatchAnalysis {
         try (NDArray matrices = ChannelCka.matrices(output)) {
             all = matrices.toFloatArray();
         }
-        boolean means = mode == RunConfig.ChannelMode.MEAN || mode == RunConfig.ChannelMode.IMAGES;
         for (int i = 0; i < images.size(); i++) {
             ImageRef image = images.get(i);
             if (!item.channelImages().contains(image.imageId())) {
                 continue;
             }
             ChannelCka.Summary s = ChannelCka.summarise(all, i * c * c, c);
-            float[] matrix = mode == RunConfig.ChannelMode.IMAGES ? Arrays.copyOfRange(all, i * c * c, (i + 1) * c * c) : null;
+            float[] matrix = mode.matrices() ? Arrays.copyOfRange(all, i * c * c, (i + 1) * c * c) : null;
             channelRows.accept(ResultRows.channelCka(image.imageId(), image.label(), model.label(), layer, c,
                     s.deadChannels(), s.meanOffDiagonal(), matrix));
-            if (means) {
+            if (mode.means()) {
                 sums.add(Vocabulary.GLOBAL, model.label(), layer, c, all, i * c * c);
                 if (item.isClassScope()) {
                     sums.add(item.scope(), model.label(), layer, c, all, i * c * c);

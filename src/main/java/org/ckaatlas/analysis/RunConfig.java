@@ -62,7 +62,22 @@ public final class RunConfig implements Serializable {
     }
 
     /** How much per-image channel CKA is kept: none, per-image statistics, plus mean matrices, plus every matrix. */
-    public enum ChannelMode { OFF, SUMMARY, MEAN, IMAGES }
+    public enum ChannelMode { OFF, SUMMARY, MEAN, IMAGES;
+        /** Whether channel_cka gets a row per image and layer. */
+        public boolean rows() {
+            return this != OFF;
+        }
+
+        /** Whether channel_cka_mean is written. */
+        public boolean means() {
+            return this == MEAN || this == IMAGES;
+        }
+
+        /** Whether each image's whole matrix is stored. */
+        public boolean matrices() {
+            return this == IMAGES;
+        }
+    }
     private final Kernel kernel;
     private final Estimator estimator;
 

@@ -63,11 +63,11 @@ public final class CkaJob {
         List<AnalysedModel> models = resolveModels(config);
         RunPlan plan = RunPlan.of(config, hadoop);
         stages.put("list+plan", seconds(started));
-        try (RunPublisher publisher = open(config, hadoop)) {
+        try (RunPublisher publisher = open(config, hadoop); RunStopper stop = RunStopper.watch(spark)) {
             GenericRecordBuilder row = ResultRows.run(Vocabulary.RUNNING, started, json(config.toMap()), models(models),
                     publisher.holder()).set("versions", versions(spark, RunResult.empty()));
             publisher.running(row.build());
-            try (RunStopper stop = RunStopper.watch(spark)) {
+            try {
                 Instant processStart = Instant.now();
                 RunResult result = process(spark, config, models, plan, publisher, stop);
                 stages.put("process", seconds(processStart));
@@ -82,7 +82,7 @@ public final class CkaJob {
                 stages.put("write", seconds(writeStart));
                 stop.check();
                 Instant finished = Instant.now();
-                publisher.publish(row.set("status", Vocabulary.SUCCEEDED)
+                List<Table> published = publisher.publish(row.set("status", Vocabulary.SUCCEEDED)
                         .set("finished_at", finished.toEpochMilli())
                         .set("images_ok", tables.imagesOk())
                         .set("images_failed", tables.imagesFailed())
@@ -94,7 +94,7 @@ public final class CkaJob {
                         .build());
                 return new RunSummary(config.runId(), config.out(), tables.imagesOk(), tables.imagesFailed(),
                         tables.batches(), tables.batchesSkipped(), Duration.between(started, finished).toMillis() / 1000.0,
-                        tables.warnings(), published(config));
+                        tables.warnings(), published.stream().map(Table::dirName).toList());
             } catch (Throwable t) {
                 if (publisher.committed()) {
                     // committed: nothing may unpublish it; the next writer into --out finishes the moves
@@ -102,7 +102,7 @@ public final class CkaJob {
                             + FailureReason.of(t, null) + "): its runs row says publishing until the next run into "
                             + config.out() + " finishes the move", t);
                 }
-                String reason = FailureReason.of(t, RunStopper.reason());
+                String reason = FailureReason.of(t, stop.reason());
                 publisher.fail(row.set("status", Vocabulary.FAILED).set("finished_at", System.currentTimeMillis())
                         .set("error", reason).build());
                 throw new RunFailedException(reason, t);
@@ -131,10 +131,8 @@ public final class CkaJob {
         List<WorkItem> items = plan.items(config.scope());
         int partitions = Math.max(1, Math.min(items.size(), 4 * jsc.defaultParallelism()));
         LongAccumulator done = jsc.sc().longAccumulator("images processed");
-        boolean rows = config.channelCka() != RunConfig.ChannelMode.OFF;
-        boolean means = config.channelCka() == RunConfig.ChannelMode.MEAN || config.channelCka() == RunConfig.ChannelMode.IMAGES;
         BatchTask task = new BatchTask(config, models, plan.gridImages(), hadoop, SparkSessions.tasksPerExecutor(spark), done,
-                rows ? publisher.stagingDir(Table.CHANNEL_CKA).toString() : null,
+                config.channelCka().rows() ? publisher.stagingDir(Table.CHANNEL_CKA).toString() : null,
                 config.featureGrids() > 0 ? publisher.stagingDir(Table.FEATURE_GRIDS).toString() : null);
         JavaRDD<TaskOutput> outputs = jsc.parallelize(items, partitions).mapPartitions(task)
                 .persist(StorageLevel.DISK_ONLY());
@@ -143,7 +141,7 @@ public final class CkaJob {
             RunResult result = outputs.filter(o -> o instanceof BatchResult)
                     .map(o -> RunResult.of((BatchResult) o))
                     .fold(RunResult.empty(), RunResult::merge);
-            if (means) {
+            if (config.channelCka().means()) {
                 String dir = publisher.stagingDir(Table.CHANNEL_CKA_MEAN).toString();
                 outputs.filter(o -> o instanceof ChannelSum)
                         .mapToPair(o -> new Tuple2<>(((ChannelSum) o).key(), ((ChannelSum) o).sum()))
@@ -180,22 +178,6 @@ public final class CkaJob {
             models.add(b);
         }
         return models;
-    }
-
-    /** The tables the run published. */
-    private static List<String> published(RunConfig config) {
-        List<String> tables = new ArrayList<>(List.of(Table.RUNS.dirName(), Table.IMAGES.dirName(), Table.LAYERS.dirName(),
-                Table.HSIC_BATCHES.dirName(), Table.LAYER_CKA.dirName()));
-        if (config.channelCka() != RunConfig.ChannelMode.OFF) {
-            tables.add(Table.CHANNEL_CKA.dirName());
-        }
-        if (config.channelCka() == RunConfig.ChannelMode.MEAN || config.channelCka() == RunConfig.ChannelMode.IMAGES) {
-            tables.add(Table.CHANNEL_CKA_MEAN.dirName());
-        }
-        if (config.featureGrids() > 0) {
-            tables.add(Table.FEATURE_GRIDS.dirName());
-        }
-        return tables;
     }
 
     private static double seconds(Instant since) {

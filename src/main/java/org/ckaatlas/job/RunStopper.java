@@ -15,10 +15,10 @@ import sun.misc.SignalHandler;
  */
 final class RunStopper implements AutoCloseable {
     private static final String[] SIGNALS = {"TERM", "INT"};
-    private static volatile String reason;
 
     private final SparkSession spark;
     private final List<SignalHandler> previous = new ArrayList<>();
+    private volatile String reason;
     private volatile Thread halt;
 
     private RunStopper(SparkSession spark) {
@@ -26,7 +26,6 @@ final class RunStopper implements AutoCloseable {
     }
 
     static RunStopper watch(SparkSession spark) {
-        reason = null;
         RunStopper stopper = new RunStopper(spark);
         for (String name : SIGNALS) {
             stopper.previous.add(Signal.handle(new Signal(name), s -> stopper.stop("stopped by SIG" + s.getName())));
@@ -35,12 +34,12 @@ final class RunStopper implements AutoCloseable {
     }
 
     /** Why the run was stopped, or null. */
-    static String reason() {
+    String reason() {
         return reason;
     }
 
     /** Stops the run: cancels its Spark jobs; the main thread records {@code why}. */
-    void stop(String why) {
+    synchronized void stop(String why) {
         if (reason != null) {
             return;
         }

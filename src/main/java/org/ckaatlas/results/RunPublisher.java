@@ -111,7 +111,7 @@ public final class RunPublisher implements AutoCloseable {
 
     /** Records the attempt as running, unless a succeeded run of this id is in place (it stays until we succeed). */
     public synchronized void running(GenericRecord row) throws IOException {
-        GenericRecord existing = readRunsRow(new Path(Table.RUNS.partitionPath(out.toString(), runId)));
+        GenericRecord existing = readRunsRow(partition(Table.RUNS, runId));
         if (existing != null && Vocabulary.SUCCEEDED.equals(String.valueOf(existing.get("status")))) {
             published = existing;
             return;
@@ -128,23 +128,26 @@ public final class RunPublisher implements AutoCloseable {
     /**
      * Publishes every staged table and the final runs row. Once this returns, or once it has passed its
      * commit marker, the run is published: a failure after that point is reported but unpublishes nothing.
+     *
+     * @return the tables published, in table order
      */
-    public void publish(GenericRecord finalRow) throws IOException {
+    public List<Table> publish(GenericRecord finalRow) throws IOException {
         synchronized (this) {
             running = null;
         }
         stage(Table.RUNS, List.of(withHeartbeat(finalRow, System.currentTimeMillis())));
-        List<String> staged = new ArrayList<>();
-        for (FileStatus s : fs.listStatus(staging)) {
-            if (s.isDirectory() && !s.getPath().getName().startsWith("_")) {
-                staged.add(s.getPath().getName());
+        List<Table> staged = new ArrayList<>();
+        for (Table table : Table.values()) {
+            if (fs.exists(new Path(staging, table.dirName()))) {
+                staged.add(table);
             }
         }
         try (OutputStream marker = fs.create(new Path(staging, COMMITTED), false)) {
-            marker.write(String.join("\n", staged).getBytes(StandardCharsets.UTF_8));
+            marker.write(String.join("\n", staged.stream().map(Table::dirName).toList()).getBytes(StandardCharsets.UTF_8));
         }
         committed = true;
         rollForward(staging);
+        return staged;
     }
 
     /** Whether this attempt passed its commit marker: it is (or will be, on the next writer's start) published. */
@@ -162,8 +165,7 @@ public final class RunPublisher implements AutoCloseable {
             return;
         }
         running = null;
-        fs.delete(staging, true);
-        fs.mkdirs(staging);
+        fs.delete(staging, true); // its scratch runs file below lands in a fresh folder
         if (published != null) {
             GenericData.Record kept = new GenericData.Record((GenericData.Record) published, true);
             kept.put("failed_attempts", appendFailure(published.get("failed_attempts"), failedRow));
@@ -240,8 +242,7 @@ public final class RunPublisher implements AutoCloseable {
                 fs.delete(attemptDir.getPath(), true);
             }
         }
-        Path runsPartition = new Path(Table.RUNS.partitionPath(out.toString(), id));
-        GenericRecord row = readRunsRow(runsPartition);
+        GenericRecord row = readRunsRow(partition(Table.RUNS, id));
         String status = row == null ? null : String.valueOf(row.get("status"));
         if (Vocabulary.RUNNING.equals(status) || Vocabulary.PUBLISHING.equals(status)) {
             GenericData.Record dead = new GenericData.Record((GenericData.Record) row, true);
@@ -281,7 +282,7 @@ public final class RunPublisher implements AutoCloseable {
                 if (fs.exists(source)) {
                     replacePartition(table, source, id);
                 } else if (!staged.contains(table.dirName())) {
-                    fs.delete(new Path(table.partitionPath(out.toString(), id)), true); // the old run had it, this one not
+                    fs.delete(partition(table, id), true); // the old run had it, this one not
                 }
             }
             replacePartition(Table.RUNS, stagedRuns, id);
@@ -305,12 +306,17 @@ public final class RunPublisher implements AutoCloseable {
 
     /** One table's partition of run {@code id} becomes the folder {@code source} (a rename). */
     private void replacePartition(Table table, Path source, String id) throws IOException {
-        Path target = new Path(table.partitionPath(out.toString(), id));
+        Path target = partition(table, id);
         fs.delete(target, true);
         fs.mkdirs(target.getParent());
         if (!fs.rename(source, target)) {
             throw new IOException("could not move " + source + " to " + target);
         }
+    }
+
+    /** Where run {@code id}'s rows of {@code table} are published. */
+    private Path partition(Table table, String id) {
+        return new Path(table.partitionPath(out.toString(), id));
     }
 
     private GenericRecord readRunsRow(Path dir) throws IOException {
