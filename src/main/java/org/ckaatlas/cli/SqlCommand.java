@@ -9,6 +9,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -150,15 +151,14 @@ final class SqlCommand implements Callable<Integer> {
      * Every table's Parquet files only: a stray file (layer_cka/README.txt) would otherwise make every
      * query fail. The glob applies to files, so run_id=... folders are still discovered as partitions.
      */
-    private static Dataset<Row> parquet(SparkSession spark, Path dir) {
-        return spark.read().option("pathGlobFilter", "*.parquet").parquet(dir.toString());
+    private static DataFrameReader parquetFiles(SparkSession spark) {
+        return spark.read().option("pathGlobFilter", "*.parquet");
     }
 
     /** Every table that has rows, as a view; all but runs restricted to succeeded runs. */
     static void registerViews(SparkSession spark, String root, FileSystem fs) throws IOException {
         // merged schemas: runs written before a column existed read it as null; a stale heartbeat reads abandoned
-        spark.read().option("pathGlobFilter", "*.parquet").option("mergeSchema", true)
-                .parquet(new Path(root, Table.RUNS.dirName()).toString())
+        parquetFiles(spark).option("mergeSchema", true).parquet(new Path(root, Table.RUNS.dirName()).toString())
                 .withColumn("status", org.apache.spark.sql.functions.expr(Vocabulary.STATUS_SQL))
                 .createOrReplaceTempView("all_runs");
         spark.sql("SELECT * FROM all_runs").createOrReplaceTempView(Table.RUNS.dirName());
@@ -167,8 +167,9 @@ final class SqlCommand implements Callable<Integer> {
             if (table == Table.RUNS || !fs.exists(dir) || fs.listStatus(dir, p -> p.getName().startsWith("run_id=")).length == 0) {
                 continue;
             }
-            parquet(spark, dir).createOrReplaceTempView("all_" + table.dirName());
-            spark.sql("SELECT * FROM all_" + table.dirName() + " WHERE run_id IN (SELECT run_id FROM all_runs WHERE status = 'succeeded')")
+            parquetFiles(spark).parquet(dir.toString()).createOrReplaceTempView("all_" + table.dirName());
+            spark.sql("SELECT * FROM all_" + table.dirName() + " WHERE run_id IN (SELECT run_id FROM all_runs WHERE status = '"
+                    + Vocabulary.SUCCEEDED + "')")
                     .createOrReplaceTempView(table.dirName());
         }
     }
