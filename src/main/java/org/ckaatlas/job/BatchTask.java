@@ -6,12 +6,15 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.TaskFailureListener;
 import org.ckaatlas.analysis.AnalysedModel;
 import org.ckaatlas.analysis.BatchAnalysis;
 import org.ckaatlas.analysis.DeviceChoice;
@@ -65,28 +68,34 @@ final class BatchTask implements FlatMapFunction<Iterator<WorkItem>, TaskOutput>
         for (AnalysedModel model : models) {
             networks.add(ModelCache.get(model.spec(), device.device()));
         }
-        PartFile channelRows = part(channelDir, Table.CHANNEL_CKA, task);
-        PartFile gridRows = part(gridDir, Table.FEATURE_GRIDS, task);
-        task.addTaskFailureListener((context, error) -> {
-            channelRows.abort();
-            gridRows.abort();
-        });
+        List<PartFile> parts = new ArrayList<>();
+        Consumer<GenericRecord> channelRows = part(channelDir, Table.CHANNEL_CKA, task, parts);
+        Consumer<GenericRecord> gridRows = part(gridDir, Table.FEATURE_GRIDS, task, parts);
+        task.addTaskFailureListener((TaskFailureListener) (context, error) -> parts.forEach(PartFile::abort));
         BatchAnalysis analysis = new BatchAnalysis(config, models, networks, device, gridImages, hadoop.get(),
-                SparkEnv.get() == null ? "driver" : SparkEnv.get().executorId(), channelRows::write, gridRows::write);
+                SparkEnv.get() == null ? "driver" : SparkEnv.get().executorId(), channelRows, gridRows);
         return new TaskOutputs(items, analysis, imagesDone::add, () -> {
             try {
-                channelRows.commit();
-                gridRows.commit();
+                for (PartFile part : parts) {
+                    part.commit();
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         });
     }
 
-    private PartFile part(String dir, Table table, TaskContext task) {
-        // without a folder the table is not written: a part file that never receives a row leaves no file
-        return new PartFile(new Path(dir == null ? "unused" : dir), table.schema(), task.partitionId(),
-                Long.toString(task.taskAttemptId()), hadoop.get());
+    /** Where this attempt's rows of a table go: its part file; a table the run does not write takes no rows. */
+    private Consumer<GenericRecord> part(String dir, Table table, TaskContext task, List<PartFile> parts) {
+        if (dir == null) {
+            return row -> {
+                throw new IllegalStateException(table.dirName() + " is not written in this run");
+            };
+        }
+        PartFile file = new PartFile(new Path(dir), table.schema(), task.partitionId(), Long.toString(task.taskAttemptId()),
+                hadoop.get());
+        parts.add(file);
+        return file::write;
     }
 
     private static String assignedGpu(TaskContext task) {
