@@ -13,7 +13,6 @@ import org.ckaatlas.model.LayerInfo;
 import org.ckaatlas.cka.ChannelMean;
 import org.ckaatlas.results.RunLock;
 import org.ckaatlas.results.Table;
-import org.ckaatlas.results.TableFiles;
 
 /**
  * The rows of every table, each built through its table's Avro schema (the one definition of its
@@ -56,7 +55,7 @@ public final class ResultRows {
         row.put("channels", channels);
         row.put("dead_channels", deadChannels);
         row.put("mean_offdiag", meanOffDiagonal);
-        row.put("matrix", matrix == null ? null : TableFiles.floats(matrix));
+        row.put("matrix", matrix); // a float[]: parquet-avro writes it unboxed (see results.TableFiles)
         return row;
     }
 
@@ -79,7 +78,7 @@ public final class ResultRows {
         row.put("layer", key.layer());
         row.put("channels", mean.channels());
         row.put("images", mean.images());
-        row.put("matrix", TableFiles.floats(mean.mean()));
+        row.put("matrix", mean.mean());
         return row;
     }
 

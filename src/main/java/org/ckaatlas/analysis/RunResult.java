@@ -83,7 +83,7 @@ public final class RunResult implements Serializable {
         return batches.stream().map(BatchResult::times).reduce(new StageTimes(), StageTimes::plus);
     }
 
-    /** Per executor JVM ("id/pid"): the executor facts of its batches (the latest of each). */
+    /** Per executor JVM ("id/pid"): the executor facts of each of its batches, in batch order. */
     public Map<String, List<BatchResult.Executor>> executors() {
         Map<String, List<BatchResult.Executor>> m = new TreeMap<>();
         for (BatchResult b : batches) {

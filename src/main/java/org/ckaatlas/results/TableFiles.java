@@ -1,9 +1,7 @@
 package org.ckaatlas.results;
 
 import java.io.IOException;
-import java.util.AbstractList;
 import java.util.List;
-import java.util.RandomAccess;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
@@ -20,7 +18,8 @@ import org.apache.parquet.hadoop.util.HadoopOutputFile;
  *
  * <p>Settings every reader needs: the standard 3-level LIST for arrays (what Spark and DuckDB read;
  * parquet-avro's default is its old 2-level form) and zstd (parquet-java's snappy decoder is quadratic in
- * the page size).
+ * the page size). An array field may hold a Java primitive array: parquet-avro writes a {@code float[]}
+ * as it is, so a channel matrix is never boxed float by float.
  */
 public final class TableFiles {
     /** Row groups of 64 MB: an executor writing 512 x 512 float matrices holds at most one in memory. */
@@ -47,29 +46,6 @@ public final class TableFiles {
             for (GenericRecord row : rows) {
                 w.write(row);
             }
-        }
-    }
-
-    /** A float[] seen as the List<Float> an Avro array field takes, without copying it. */
-    public static List<Float> floats(float[] values) {
-        return new FloatList(values);
-    }
-
-    private static final class FloatList extends AbstractList<Float> implements RandomAccess {
-        private final float[] values;
-
-        FloatList(float[] values) {
-            this.values = values;
-        }
-
-        @Override
-        public Float get(int i) {
-            return values[i];
-        }
-
-        @Override
-        public int size() {
-            return values.length;
         }
     }
 }
