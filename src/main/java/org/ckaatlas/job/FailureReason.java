@@ -23,7 +23,7 @@ final class FailureReason {
                         || root.getMessage() == null)) {
             root = root.getCause();
         }
-        String message = root.getMessage() == null ? root.getClass().getName() : root.getMessage();
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
         String line = message.lines().findFirst().orElse(message);
         int lost = line.indexOf("most recent failure: ");
         if (lost >= 0) {
@@ -35,6 +35,6 @@ final class FailureReason {
         }
         // "java.lang.IllegalStateException: --device gpu: ..." -> the message alone
         line = line.replaceFirst("^([a-z][\\w$]*\\.)+[A-Z][\\w$]*(Exception|Error): ", "");
-        return root.getMessage() == null && !(root instanceof SparkException) ? root.getClass().getSimpleName() : line;
+        return line;
     }
 }
