@@ -30,17 +30,30 @@ public final class TaskOutputs implements Iterator<TaskOutput> {
 
     @Override
     public boolean hasNext() {
-        while (ready.isEmpty() && !ended) {
-            if (items.hasNext()) {
-                WorkItem item = items.next();
-                ready.addAll(analysis.sums().closeAllBut(item.scope()));
-                ready.add(analysis.process(item));
-                imagesDone.accept(item.batch().images().size());
-            } else {
-                ready.addAll(analysis.sums().closeAll());
-                ended = true;
-                atEnd.run();
+        WorkItem item = null;
+        try {
+            while (ready.isEmpty() && !ended) {
+                if (items.hasNext()) {
+                    item = items.next();
+                    ready.addAll(analysis.sums().closeAllBut(item.scope()));
+                    ready.add(analysis.process(item));
+                    imagesDone.accept(item.batch().images().size());
+                } else {
+                    item = null;
+                    ready.addAll(analysis.sums().closeAll());
+                    ended = true;
+                    atEnd.run();
+                }
             }
+        } catch (OutOfMemoryError e) {
+            // an ordinary failure that says where: the batch's arrays are garbage once this unwinds. Not
+            // its cause: Spark exits the JVM over an OutOfMemoryError anywhere in the chain (in local
+            // mode, the driver's JVM)
+            String where = item == null ? "while writing its tables"
+                    : "on batch " + item.batch().index() + " of scope " + item.scope() + " (" + item.batch().images().size()
+                            + " images)";
+            throw new IllegalStateException("a task ran out of memory (" + e.getMessage() + ") " + where
+                    + ": give executors more (spark.executor.memory; in local mode, the driver's heap) or lower --batch-size");
         }
         return !ready.isEmpty();
     }

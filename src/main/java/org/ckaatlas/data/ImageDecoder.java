@@ -75,8 +75,7 @@ public final class ImageDecoder {
                     throw new IOException("too large to decode: " + reader.getWidth(0) + "x" + reader.getHeight(0)
                             + " pixels (limit " + MAX_PIXELS / 1_000_000 + " megapixels)");
                 }
-                checkBudget(reader);
-                BufferedImage image = reader.read(0);
+                BufferedImage image = read(reader, checkBudget(reader));
                 for (String warning : warnings) {
                     if (isTruncation(warning)) {
                         throw new IOException("truncated image: " + warning);
@@ -93,22 +92,50 @@ public final class ImageDecoder {
     }
 
     /**
+     * The decode; the heap running out on it (a budget above what this JVM holds) is this image's failure.
+     * Readers wrap the OutOfMemoryError (PNG's in an IIOException); its arrays are garbage by now.
+     */
+    private static BufferedImage read(ImageReader reader, long rasterBytes) throws IOException {
+        try {
+            return reader.read(0);
+        } catch (IOException | OutOfMemoryError e) {
+            Throwable cause = e;
+            while (cause != null && !(cause instanceof OutOfMemoryError)) {
+                cause = cause.getCause();
+            }
+            if (cause == null) {
+                throw e;
+            }
+            String raster = rasterBytes < 0 ? "" : " " + describe(firstType(reader)) + " (" + mib(rasterBytes) + " MiB)";
+            throw new IOException("out of memory decoding " + reader.getWidth(0) + "x" + reader.getHeight(0) + raster + ": lower " + BUDGET_PROPERTY
+                    + " (now " + mib(budgetBytes) + " MiB) or give executors more memory");
+        }
+    }
+
+    private static ImageTypeSpecifier firstType(ImageReader reader) throws IOException {
+        Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+        return types != null && types.hasNext() ? types.next() : reader.getRawImageType(0);
+    }
+
+    /**
      * Refuses an image whose decoded raster would exceed the budget. The raster's layout is the one the
      * reader will decode into (its first image type, what {@code read} uses), known from the header.
+     *
+     * @return the raster's bytes, or -1 when the reader cannot tell before decoding
      */
-    private static void checkBudget(ImageReader reader) throws IOException {
+    private static long checkBudget(ImageReader reader) throws IOException {
         int width = reader.getWidth(0);
         int height = reader.getHeight(0);
-        Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
-        ImageTypeSpecifier type = types != null && types.hasNext() ? types.next() : reader.getRawImageType(0);
+        ImageTypeSpecifier type = firstType(reader);
         if (type == null) {
-            return; // the reader cannot say before decoding; the pixel limit still holds
+            return -1; // the reader cannot say before decoding; the pixel limit still holds
         }
         long bytes = rasterBytes(type, width, height);
         if (bytes > budgetBytes) {
             throw new IOException(width + "x" + height + " " + describe(type) + " needs " + mib(bytes)
                     + " MiB to decode, above the " + mib(budgetBytes) + " MiB budget per image");
         }
+        return bytes;
     }
 
     /** Bytes of a width x height raster of this type: one row's sample model (no pixels allocated), times height. */

@@ -63,7 +63,7 @@ public final class CkaJob {
         List<AnalysedModel> models = resolveModels(config);
         RunPlan plan = RunPlan.of(config, hadoop);
         stages.put("list+plan", seconds(started));
-        try (RunPublisher publisher = open(config, hadoop); RunStopper stop = RunStopper.watch(spark)) {
+        try (RunStopper stop = RunStopper.watch(spark); RunPublisher publisher = open(config, hadoop)) {
             GenericRecordBuilder row = ResultRows.run(Vocabulary.RUNNING, started, json(config.toMap()), models(models),
                     publisher.holder()).set("versions", versions(spark, RunResult.empty()));
             publisher.running(row.build());
@@ -103,8 +103,15 @@ public final class CkaJob {
                             + config.out() + " finishes the move", t);
                 }
                 String reason = FailureReason.of(t, stop.reason());
-                publisher.fail(row.set("status", Vocabulary.FAILED).set("finished_at", System.currentTimeMillis())
-                        .set("error", reason).build());
+                try {
+                    publisher.fail(row.set("status", Vocabulary.FAILED).set("finished_at", System.currentTimeMillis())
+                            .set("error", reason).build());
+                } catch (Throwable unrecorded) {
+                    // e.g. the disk is still full: the row keeps saying running, its heartbeat stops, and
+                    // readers see it abandoned; say here why
+                    t.addSuppressed(unrecorded);
+                    reason += "; and the failure could not be recorded in runs (" + FailureReason.of(unrecorded, null) + ")";
+                }
                 throw new RunFailedException(reason, t);
             }
         }

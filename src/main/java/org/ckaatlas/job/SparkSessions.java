@@ -2,6 +2,7 @@ package org.ckaatlas.job;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.ckaatlas.analysis.UsageException;
 
 /** The one place a SparkSession is made, so every run and test gets the same settings. */
 public final class SparkSessions {
@@ -30,7 +31,13 @@ public final class SparkSessions {
             conf.setIfMissing("spark.ui.enabled", "false");
         }
         conf.setIfMissing("spark.sql.shuffle.partitions", "4");
-        return SparkSession.builder().config(conf).getOrCreate();
+        try {
+            return SparkSession.builder().config(conf).getOrCreate();
+        } catch (IllegalArgumentException e) {
+            // Spark refuses its settings (e.g. a heap under its 450 MiB floor): a setting to change, exit 2
+            throw new UsageException("Spark cannot start: " + e.getMessage().lines().findFirst().orElse("")
+                    + (e.getMessage().contains("heap size") ? " (with scripts/cka-atlas: CKA_JAVA_OPTS=-Xmx2g)" : ""));
+        }
     }
 
     /** Concurrent tasks per executor JVM: what libtorch's threads are divided by. */

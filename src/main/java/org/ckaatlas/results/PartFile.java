@@ -21,6 +21,7 @@ public final class PartFile implements AutoCloseable {
     private final String attempt;
     private final Configuration conf;
     private ParquetWriter<GenericRecord> writer;
+    private ClosableOutputFile file;
 
     /**
      * @param dir the table's staging folder
@@ -37,7 +38,8 @@ public final class PartFile implements AutoCloseable {
     public void write(GenericRecord row) {
         try {
             if (writer == null) {
-                writer = TableFiles.writer(temporary(), schema, conf);
+                file = new ClosableOutputFile(temporary(), conf);
+                writer = TableFiles.writer(file, schema, conf);
             }
             writer.write(row);
         } catch (IOException e) {
@@ -52,6 +54,7 @@ public final class PartFile implements AutoCloseable {
         }
         writer.close();
         writer = null;
+        file = null;
         Path target = new Path(dir, String.format(java.util.Locale.ROOT, "part-%05d.parquet", partition));
         FileSystem fs = dir.getFileSystem(conf);
         fs.delete(target, false);
@@ -60,13 +63,14 @@ public final class PartFile implements AutoCloseable {
         }
     }
 
-    /** Drops what this attempt wrote. */
+    /** Drops what this attempt wrote, and frees its space even when the writer cannot close (disk full). */
     public void abort() {
+        writer = null; // a writer that failed once only fails again: its buffered pages are dropped
+        if (file != null) {
+            file.closeQuietly();
+            file = null;
+        }
         try {
-            if (writer != null) {
-                writer.close();
-                writer = null;
-            }
             dir.getFileSystem(conf).delete(temporary(), false);
         } catch (IOException e) {
             // the staging folder of a failed run is removed whole; a leftover here is harmless

@@ -10,7 +10,7 @@ import org.apache.parquet.avro.AvroParquetWriter;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.hadoop.util.HadoopOutputFile;
+import org.apache.parquet.io.OutputFile;
 
 /**
  * Parquet files of a table, written with parquet-avro through the table's one schema: no Spark job, so
@@ -28,10 +28,10 @@ public final class TableFiles {
     private TableFiles() {}
 
     /** A writer of one new file; fails if the file exists. */
-    public static ParquetWriter<GenericRecord> writer(Path file, Schema schema, Configuration conf) throws IOException {
+    static ParquetWriter<GenericRecord> writer(OutputFile file, Schema schema, Configuration conf) throws IOException {
         Configuration c = new Configuration(conf);
         c.setBoolean("parquet.avro.write-old-list-structure", false);
-        return AvroParquetWriter.<GenericRecord>builder(HadoopOutputFile.fromPath(file, c))
+        return AvroParquetWriter.<GenericRecord>builder(file)
                 .withSchema(schema)
                 .withConf(c)
                 .withCompressionCodec(CompressionCodecName.ZSTD)
@@ -42,10 +42,13 @@ public final class TableFiles {
 
     /** Writes {@code rows} as one file. */
     public static void write(Path file, Schema schema, List<GenericRecord> rows, Configuration conf) throws IOException {
-        try (ParquetWriter<GenericRecord> w = writer(file, schema, conf)) {
+        ClosableOutputFile out = new ClosableOutputFile(file, conf);
+        try (ParquetWriter<GenericRecord> w = writer(out, schema, conf)) {
             for (GenericRecord row : rows) {
                 w.write(row);
             }
+        } finally {
+            out.closeQuietly(); // after a failed close (a full disk), the file's descriptor and space
         }
     }
 }

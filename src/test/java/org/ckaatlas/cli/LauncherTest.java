@@ -50,6 +50,23 @@ class LauncherTest {
         assertTrue(out.startsWith(home.toRealPath() + "/target/classes:"), out);
     }
 
+    /** A heap under Spark's floor is a setting to change: exit 2 and one line, with no trace from Spark's log. */
+    @Test
+    void aHeapSparkCannotStartInIsOneLineAndExitCode2() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("bash", "scripts/cka-atlas", "run", "--data", dir.toString(), "--out",
+                dir.resolve("out").toString(), "--quiet", "--no-render", "--master", "local[1]")
+                .redirectOutput(dir.resolve("stdout").toFile())
+                .redirectError(dir.resolve("stderr").toFile());
+        pb.environment().put("CKA_JAVA_OPTS", "-Xmx400m");
+        Files.createDirectories(dir.resolve("c0"));
+        Process p = pb.start();
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "it ends");
+        String err = Files.readString(dir.resolve("stderr"), StandardCharsets.UTF_8).strip();
+        assertEquals(2, p.exitValue(), err);
+        assertTrue(err.startsWith("run: Spark cannot start: [INVALID_DRIVER_MEMORY]") && err.endsWith("CKA_JAVA_OPTS=-Xmx2g)")
+                && err.lines().count() == 1, err);
+    }
+
     private static void copy(Path from, Path to) throws IOException {
         Files.createDirectories(to.getParent());
         Files.copy(from, to);

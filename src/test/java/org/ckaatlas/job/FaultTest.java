@@ -14,9 +14,11 @@ import java.util.concurrent.TimeUnit;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
 import org.ckaatlas.cli.Cli;
+import org.ckaatlas.data.ImageDecoder;
 import org.ckaatlas.data.SampleData;
 import org.ckaatlas.results.ResultReader;
 import org.ckaatlas.results.Table;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,6 +77,14 @@ class FaultTest {
         assertTrue(p.isAlive(), "the run ended before it could be stopped");
     }
 
+    private static String lockAndLog(Path out, String runId) {
+        try {
+            return Files.readString(out.resolve("_locks/run_id=" + runId)) + "\n" + log(runId);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
     private static String log(String runId) throws IOException {
         return Files.readString(dir.resolve(runId + ".log"), StandardCharsets.UTF_8);
     }
@@ -91,7 +101,7 @@ class FaultTest {
         assertEquals("failed", row.get("status").toString());
         assertEquals("stopped by SIGTERM", row.get("error").toString());
         assertFalse(Files.exists(out.resolve("_staging/run_id=term")), "staging removed");
-        assertFalse(Files.exists(out.resolve("_locks/run_id=term")), "lock released");
+        assertFalse(Files.exists(out.resolve("_locks/run_id=term")), () -> "lock released: " + lockAndLog(out, "term"));
     }
 
     @Test
@@ -146,6 +156,139 @@ class FaultTest {
         GenericRecord row = runsRow(out, "night");
         assertEquals("succeeded", row.get("status").toString());
         assertTrue(row.get("failed_attempts").toString().contains("failed to decode"), row.toString());
+    }
+
+    /**
+     * A re-run that fills its disk: a 3 MB tmpfs holds a small published run, then per-image channel
+     * matrices of 512-channel layers overflow it. Needs root and mount(8); skips loudly where they are missing.
+     */
+    @Test
+    void aFullDiskFailsTheRerunFreesItsSpaceAndKeepsThePublishedRun() throws Exception {
+        Path out = dir.resolve("full");
+        Files.createDirectories(out);
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", out.toString())
+                .redirectErrorStream(true).start();
+        String mountSaid = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (mount.waitFor() != 0) {
+            System.err.println("FaultTest: SKIPPED the full-disk test: cannot mount a tmpfs here (" + mountSaid + ")");
+            Assumptions.abort("cannot mount a tmpfs: " + mountSaid);
+        }
+        try {
+            Cli.expect(0, args(out, "night"));
+            ResultReader reader = new ResultReader(out.toString(), new Configuration());
+            String before = reader.read(Table.LAYER_CKA, "night").toString();
+            List<String> rerun = args(out, "night", "--channel-cka", "images");
+            rerun.set(rerun.indexOf(Cli.TINY_MODEL), "vgg11:seed=0,input=32");
+            Cli.Outcome failed = Cli.expect(3, rerun);
+            assertTrue(failed.err().contains("No space left on device"), failed.err());
+            assertEquals(before, reader.read(Table.LAYER_CKA, "night").toString(), "the published rows are unchanged");
+            GenericRecord row = runsRow(out, "night");
+            assertEquals("succeeded", row.get("status").toString());
+            assertTrue(row.get("failed_attempts").toString().contains("No space left on device"), row.toString());
+            assertFalse(Files.exists(out.resolve("_staging/run_id=night")), "staging removed");
+            assertFalse(Files.exists(out.resolve("_locks/run_id=night")), "lock released");
+            // the aborted part files' descriptors are closed, so their space is back (a deleted file that
+            // is still open keeps its blocks)
+            assertTrue(Files.getFileStore(out).getUsableSpace() > 2_500_000L, () -> "space freed: " + usage(out));
+        } finally {
+            new ProcessBuilder("umount", "-l", out.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    /**
+     * A task out of heap in local mode, where the executor is the driver's JVM (Spark would exit it with
+     * 52): one batch of 700 images whose 512 x 512 channel matrices alone (734 MB) exceed a 512 MB heap.
+     */
+    @Test
+    void aTaskOutOfMemoryFailsTheRunWithOneLineAndExitCode3() throws Exception {
+        Path many = dir.resolve("many-data");
+        SampleData.write(many, 2, 350, 1);
+        Path out = dir.resolve("oom");
+        List<String> args = args(out, "oom", "--channel-cka", "summary");
+        args.set(args.indexOf("--batch-size") + 1, "700");
+        args.set(args.indexOf(data.toString()), many.toString());
+        args.set(args.indexOf(Cli.TINY_MODEL), "vgg11:seed=0,input=32");
+        Process p = launch("oom", "-Xmx512m", args);
+        assertTrue(p.waitFor(3, TimeUnit.MINUTES));
+        assertEquals(3, p.exitValue(), log("oom"));
+        String error = runsRow(out, "oom").get("error").toString();
+        assertTrue(error.startsWith("a task ran out of memory (Java heap space) on batch 0 of scope global (700 images)"), error);
+        assertTrue(log("oom").contains("run oom failed: " + error), log("oom"));
+        assertFalse(Files.exists(out.resolve("_staging/run_id=oom")), "staging removed");
+        assertFalse(Files.exists(out.resolve("_locks/run_id=oom")), "lock released");
+    }
+
+    /** An image the heap cannot decode, under a decode budget raised past it, is one failed image that says so. */
+    @Test
+    void anImageTooBigForTheHeapIsAFailedImageThatSaysSo() throws Exception {
+        Path big = dir.resolve("big-data/c0");
+        Files.createDirectories(big);
+        writeBlankPng16(big.resolve("huge.png"), 8000, 8000); // 489 MiB decoded
+        try (var someClass = Files.list(data); var images = Files.list(someClass.sorted().findFirst().orElseThrow())) {
+            for (Path image : images.sorted().limit(8).toList()) {
+                Files.copy(image, big.resolve(image.getFileName()));
+            }
+        }
+        Path out = dir.resolve("huge");
+        List<String> args = args(out, "huge", "--max-failed-fraction", "0.5");
+        args.set(args.indexOf(data.toString()), big.getParent().toString());
+        Process p = launch("huge", "-Xmx512m -D" + ImageDecoder.BUDGET_PROPERTY + "=" + (4L << 30), args);
+        assertTrue(p.waitFor(3, TimeUnit.MINUTES));
+        assertEquals(0, p.exitValue(), log("huge"));
+        String sql = Cli.expect(0, List.of("sql", "--out", out.toString(), "--format", "csv",
+                "SELECT image_id, error FROM images WHERE status = 'failed'")).out();
+        assertTrue(sql.contains("huge.png,out of memory decoding 8000x8000 16-bit RGBA (489 MiB): lower ckaatlas.decodeBudgetBytes"), sql);
+    }
+
+    /** The launcher in its own JVM, with {@code javaOpts}; output to {@code <name>.log}. */
+    private static Process launch(String name, String javaOpts, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("bash", "scripts/cka-atlas"));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile());
+        pb.environment().put("CKA_JAVA_OPTS", javaOpts);
+        return pb.start();
+    }
+
+    private static String usage(Path out) {
+        try (var files = Files.walk(out)) {
+            return Files.getFileStore(out).getUsableSpace() + " bytes free; " + files.map(f -> f + " " + f.toFile().length())
+                    .toList() + "; open: " + new String(new ProcessBuilder("bash", "-c", "ls -l /proc/self/../" + ProcessHandle.current().pid()
+                            + "/fd | grep " + out).start().getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    /** A PNG of zeros, 16 bits per RGBA sample, streamed: a few hundred KB on disk, 8 bytes a pixel decoded. */
+    private static void writeBlankPng16(Path file, int width, int height) throws IOException {
+        try (java.io.DataOutputStream png = new java.io.DataOutputStream(
+                new java.io.BufferedOutputStream(Files.newOutputStream(file)))) {
+            png.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+            java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(13).putInt(width).putInt(height)
+                    .put((byte) 16).put((byte) 6).put((byte) 0).put((byte) 0).put((byte) 0);
+            pngChunk(png, "IHDR", header.array());
+            java.io.ByteArrayOutputStream idat = new java.io.ByteArrayOutputStream();
+            try (java.util.zip.DeflaterOutputStream z = new java.util.zip.DeflaterOutputStream(idat)) {
+                byte[] row = new byte[1 + width * 8]; // filter byte 0, then zeros
+                for (int y = 0; y < height; y++) {
+                    z.write(row);
+                }
+            }
+            pngChunk(png, "IDAT", idat.toByteArray());
+            pngChunk(png, "IEND", new byte[0]);
+        }
+    }
+
+    private static void pngChunk(java.io.DataOutputStream png, String type, byte[] data) throws IOException {
+        byte[] name = type.getBytes(StandardCharsets.US_ASCII);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(name);
+        crc.update(data);
+        png.writeInt(data.length);
+        png.write(name);
+        png.write(data);
+        png.writeInt((int) crc.getValue());
     }
 
     @Test

@@ -1,0 +1,70 @@
+package org.ckaatlas.results;
+
+import java.io.IOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
+import org.apache.hadoop.fs.FSError;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.util.HadoopStreams;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.PositionOutputStream;
+
+/**
+ * A Parquet output file whose stream can always be closed. A ParquetWriter whose close fails (a full
+ * disk) never closes its stream, and an open file keeps its space even once deleted, so whoever gives
+ * up on the file closes it here. On a local disk it writes through the raw file system: Hadoop's
+ * checksumming stream does not close its file when its final flush fails (and its .crc sidecars are
+ * not needed by any reader of these tables).
+ */
+final class ClosableOutputFile implements OutputFile {
+    private final FileSystem fs;
+    private final Path path;
+    private PositionOutputStream stream;
+
+    ClosableOutputFile(Path path, Configuration conf) throws IOException {
+        FileSystem any = path.getFileSystem(conf);
+        this.fs = any instanceof ChecksumFileSystem checksummed ? checksummed.getRawFileSystem() : any;
+        this.path = fs.makeQualified(path);
+    }
+
+    @Override
+    public PositionOutputStream create(long blockSizeHint) throws IOException {
+        stream = HadoopStreams.wrap(fs.create(path, false));
+        return stream;
+    }
+
+    @Override
+    public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
+        stream = HadoopStreams.wrap(fs.create(path, true));
+        return stream;
+    }
+
+    @Override
+    public boolean supportsBlockSize() {
+        return true;
+    }
+
+    @Override
+    public long defaultBlockSize() {
+        return fs.getDefaultBlockSize(path);
+    }
+
+    @Override
+    public String getPath() {
+        return path.toString();
+    }
+
+    /** Closes the stream, if one was opened, whatever state its writer left it in. */
+    void closeQuietly() {
+        if (stream == null) {
+            return;
+        }
+        try {
+            stream.close();
+        } catch (IOException | RuntimeException | FSError e) {
+            // the descriptor is released even by a failed close; the bytes are not wanted
+        }
+        stream = null;
+    }
+}
