@@ -80,28 +80,37 @@ public final class BatchAnalysis {
         return sums;
     }
 
-    public BatchResult process(WorkItem item) {
-        StageTimes times = new StageTimes();
-        int size = preprocessing.size();
-        List<ImageRef> refs = item.batch().images();
-        FloatBuffer input = FloatBuffer.allocate(refs.size() * 3 * size * size);
-        List<ImageOutcome> outcomes = new ArrayList<>();
-        List<ImageRef> decoded = new ArrayList<>();
-        for (ImageRef ref : refs) {
-            try {
-                long t0 = System.nanoTime();
-                byte[] bytes = readAll(ref.uri());
-                long t1 = System.nanoTime();
-                BufferedImage image = ImageDecoder.decode(bytes);
-                input.put(preprocessing.apply(image));
-                times.add(StageTimes.READ, t1 - t0);
-                times.add(StageTimes.DECODE, System.nanoTime() - t1);
-                outcomes.add(ImageOutcome.ok(ref.imageId(), ref.label(), item.batch().index(), image.getWidth(), image.getHeight()));
-                decoded.add(ref);
-            } catch (IOException | RuntimeException e) {
-                outcomes.add(ImageOutcome.failed(ref.imageId(), ref.label(), item.batch().index(), describe(e)));
-            }
+    /** Reads, decodes and preprocesses one image; a file that fails says why. Safe on any thread. */
+    public DecodedBatch.Image decode(ImageRef ref) {
+        long start = System.nanoTime();
+        long read = -1;
+        try {
+            byte[] bytes = readAll(ref.uri());
+            read = System.nanoTime() - start;
+            BufferedImage image = ImageDecoder.decode(bytes);
+            float[] pixels = preprocessing.apply(image);
+            return new DecodedBatch.Image(ref, pixels, image.getWidth(), image.getHeight(), null, read,
+                    System.nanoTime() - start - read);
+        } catch (IOException | RuntimeException e) {
+            long elapsed = System.nanoTime() - start;
+            return new DecodedBatch.Image(ref, null, 0, 0, describe(e), read < 0 ? elapsed : read, read < 0 ? 0 : elapsed - read);
         }
+    }
+
+    /** A batch from its decoded images, in batch order. */
+    DecodedBatch assemble(WorkItem item, List<DecodedBatch.Image> images) {
+        int size = preprocessing.size();
+        return DecodedBatch.of(item, images, 3 * size * size);
+    }
+
+    /** The forward passes and everything computed from them, for a decoded batch. */
+    public BatchResult analyse(DecodedBatch batch) {
+        WorkItem item = batch.item();
+        StageTimes times = batch.times();
+        int size = preprocessing.size();
+        FloatBuffer input = batch.input();
+        List<ImageOutcome> outcomes = batch.outcomes();
+        List<ImageRef> decoded = batch.decoded();
         int n = decoded.size();
         List<ImageRef> channelImages = decoded.stream().filter(i -> item.channelImages().contains(i.imageId())).toList();
         if (n == 0 || (n < Hsic.MIN_UNBIASED_N && channelImages.isEmpty())) {
@@ -109,7 +118,6 @@ public final class BatchAnalysis {
         }
         double[][] grams = new double[ResultRows.layerCount(models)][];
         try (NDManager manager = NDManager.newBaseManager(networks.get(0).device(), "PyTorch")) {
-            input.flip();
             NDArray images = manager.create(input, new Shape(n, 3, size, size));
             int offset = 0;
             for (int m = 0; m < models.size(); m++) {

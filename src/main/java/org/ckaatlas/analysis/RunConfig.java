@@ -30,6 +30,10 @@ public final class RunConfig implements Serializable {
      * Carlo error is under 1% of its width at 10,000 resamples, ~0.2% at 100,000: more buy nothing.
      */
     public static final int MAX_RESAMPLES = 100_000;
+    /** {@link #decodeThreads()}: as many as the task has cores (spark.task.cpus). */
+    public static final int DECODE_THREADS_PER_CORE = -1;
+    /** Each decode thread holds one image's raster at a time (at most the decode budget). */
+    public static final int MAX_DECODE_THREADS = 64;
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
     private final String data;
@@ -49,6 +53,7 @@ public final class RunConfig implements Serializable {
     private final int featureGrids;
     private final boolean quiet;
     private final DeviceChoice.Wanted device;
+    private final int decodeThreads;
 
     /** Which batches CKA is computed over: all images mixed, within each label, or both. */
     public enum Scope { GLOBAL, CLASS, BOTH;
@@ -104,6 +109,11 @@ public final class RunConfig implements Serializable {
         if (b.bootstrapResamples > MAX_RESAMPLES) {
             throw new IllegalArgumentException("--bootstrap must be at most " + MAX_RESAMPLES + ", got " + b.bootstrapResamples);
         }
+        if (b.decodeThreads != DECODE_THREADS_PER_CORE && (b.decodeThreads < 0 || b.decodeThreads > MAX_DECODE_THREADS)) {
+            throw new IllegalArgumentException("--decode-threads must be 0 (decode in the task's own thread) to "
+                    + MAX_DECODE_THREADS + ", got " + b.decodeThreads);
+        }
+        decodeThreads = b.decodeThreads;
         data = b.data;
         out = b.out;
         runId = b.runId;
@@ -219,6 +229,14 @@ public final class RunConfig implements Serializable {
         return device;
     }
 
+    /**
+     * Threads per task that decode the next batch while this one runs forward: 0 decodes in the task's
+     * own thread, between forwards; {@link #DECODE_THREADS_PER_CORE} takes the task's cores.
+     */
+    public int decodeThreads() {
+        return decodeThreads;
+    }
+
     /** No progress lines. */
     public boolean quiet() {
         return quiet;
@@ -243,6 +261,7 @@ public final class RunConfig implements Serializable {
         m.put("channel-cka", channelCka.name().toLowerCase(java.util.Locale.ROOT));
         m.put("feature-grids", featureGrids);
         m.put("device", device.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("decode-threads", decodeThreads == DECODE_THREADS_PER_CORE ? "task cores" : decodeThreads);
         m.put("kernel", kernel.toString());
         m.put("estimator", estimator.label());
         return m;
@@ -267,6 +286,7 @@ public final class RunConfig implements Serializable {
         private int featureGrids;
         private boolean quiet;
         private DeviceChoice.Wanted device = DeviceChoice.Wanted.AUTO;
+        private int decodeThreads = DECODE_THREADS_PER_CORE;
         private Kernel kernel = new Kernel.Linear();
         private Estimator estimator = Estimator.UNBIASED;
 
@@ -289,6 +309,12 @@ public final class RunConfig implements Serializable {
 
         public Builder optModel(ModelSpec model) {
             this.model = model;
+            return this;
+        }
+
+        /** @param decodeThreads 0 to decode between forwards, or {@link #DECODE_THREADS_PER_CORE} */
+        public Builder optDecodeThreads(int decodeThreads) {
+            this.decodeThreads = decodeThreads;
             return this;
         }
 

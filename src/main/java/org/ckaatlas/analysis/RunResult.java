@@ -83,11 +83,33 @@ public final class RunResult implements Serializable {
         return batches.stream().map(BatchResult::times).reduce(new StageTimes(), StageTimes::plus);
     }
 
+    /** Per executor JVM ("id/pid"): its batches' stage times, summed. */
+    public Map<String, StageTimes> timesByExecutor() {
+        Map<String, StageTimes> m = new TreeMap<>();
+        for (BatchResult b : batches) {
+            m.merge(jvm(b), b.times(), StageTimes::plus);
+        }
+        return m;
+    }
+
+    /** Per executor JVM ("id/pid"): the images its batches held. */
+    public Map<String, Integer> imagesByExecutor() {
+        Map<String, Integer> m = new TreeMap<>();
+        for (BatchResult b : batches) {
+            m.merge(jvm(b), b.images().size(), Integer::sum);
+        }
+        return m;
+    }
+
+    private static String jvm(BatchResult b) {
+        return b.executor().executorId() + "/" + b.executor().pid();
+    }
+
     /** Per executor JVM ("id/pid"): the executor facts of each of its batches, in batch order. */
     public Map<String, List<BatchResult.Executor>> executors() {
         Map<String, List<BatchResult.Executor>> m = new TreeMap<>();
         for (BatchResult b : batches) {
-            m.computeIfAbsent(b.executor().executorId() + "/" + b.executor().pid(), k -> new ArrayList<>()).add(b.executor());
+            m.computeIfAbsent(jvm(b), k -> new ArrayList<>()).add(b.executor());
         }
         return m;
     }

@@ -9,14 +9,19 @@ import java.util.Map;
  * batches. The runs table reports seconds.
  */
 public final class StageTimes implements Serializable {
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
     public static final int READ = 0;
     public static final int DECODE = 1;
     public static final int FORWARD = 2;
     public static final int GRAM_HSIC = 3;
     public static final int CHANNEL_CKA = 4;
     public static final int FEATURE_GRIDS = 5;
-    static final String[] STAGES = {"read", "decode+preprocess", "forward", "gram+hsic", "channel_cka", "feature_grids"};
+    /** How long the forward waited for its batch's input: all of read+decode without decode threads. */
+    public static final int DECODE_WAIT = 6;
+    /** A batch's wall time on its task's thread, from asking for its input to its result. */
+    public static final int BATCH_WALL = 7;
+    static final String[] STAGES = {"read", "decode+preprocess", "forward", "gram+hsic", "channel_cka", "feature_grids",
+        "decode wait", "batch wall"};
 
     private final long[] nanos = new long[STAGES.length];
 
@@ -33,7 +38,15 @@ public final class StageTimes implements Serializable {
         return sum;
     }
 
-    /** Stage -> seconds, summed over all task threads (CPU-seconds, not wall time). */
+    /** Seconds in one stage. */
+    public double seconds(int stage) {
+        return nanos[stage] / 1e9;
+    }
+
+    /**
+     * Stage -> seconds, summed over batches. Each is the time of the thread that did it: read and
+     * decode on the decode threads (which overlap the forward), the rest on the task's thread.
+     */
     public Map<String, Double> seconds() {
         Map<String, Double> m = new LinkedHashMap<>();
         for (int i = 0; i < STAGES.length; i++) {

@@ -113,6 +113,11 @@ final class RunCommand implements Callable<Integer> {
                     + "or gpu (fail when no GPU is usable) (default: ${DEFAULT-VALUE})")
     DeviceChoice.Wanted device;
 
+    @Option(names = "--decode-threads", paramLabel = "N",
+            description = "threads per task that read and decode the next batch while the current one runs forward, "
+                    + "0 to " + RunConfig.MAX_DECODE_THREADS + "; 0 decodes between forwards (default: the task's cores, spark.task.cpus)")
+    Integer decodeThreads;
+
     @Option(names = "--quiet", description = "no progress lines on stderr")
     boolean quiet;
 
@@ -204,6 +209,7 @@ final class RunCommand implements Callable<Integer> {
                     .optFeatureGrids(featureGrids)
                     .optQuiet(quiet)
                     .optDevice(device)
+                    .optDecodeThreads(decodeThreads == null ? RunConfig.DECODE_THREADS_PER_CORE : decodeThreads)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

@@ -14,9 +14,11 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.TaskCompletionListener;
 import org.apache.spark.util.TaskFailureListener;
 import org.ckaatlas.analysis.AnalysedModel;
 import org.ckaatlas.analysis.BatchAnalysis;
+import org.ckaatlas.analysis.DecodeAhead;
 import org.ckaatlas.analysis.DeviceChoice;
 import org.ckaatlas.analysis.RunConfig;
 import org.ckaatlas.analysis.TaskOutput;
@@ -74,7 +76,9 @@ final class BatchTask implements FlatMapFunction<Iterator<WorkItem>, TaskOutput>
         task.addTaskFailureListener((TaskFailureListener) (context, error) -> parts.forEach(PartFile::abort));
         BatchAnalysis analysis = new BatchAnalysis(config, models, networks, device, gridImages, hadoop.get(),
                 SparkEnv.get() == null ? "driver" : SparkEnv.get().executorId(), channelRows, gridRows);
-        return new TaskOutputs(items, analysis, imagesDone::add, () -> {
+        DecodeAhead decoding = new DecodeAhead(analysis, decodeThreads(task));
+        task.addTaskCompletionListener((TaskCompletionListener) context -> decoding.close());
+        return new TaskOutputs(items, analysis, decoding, imagesDone::add, () -> {
             try {
                 for (PartFile part : parts) {
                     part.commit();
@@ -83,6 +87,11 @@ final class BatchTask implements FlatMapFunction<Iterator<WorkItem>, TaskOutput>
                 throw new UncheckedIOException(e);
             }
         });
+    }
+
+    /** --decode-threads, where the default is the task's cores (spark.task.cpus). */
+    private int decodeThreads(TaskContext task) {
+        return config.decodeThreads() == RunConfig.DECODE_THREADS_PER_CORE ? Math.max(1, task.cpus()) : config.decodeThreads();
     }
 
     /** Where this attempt's rows of a table go: its part file; a table the run does not write takes no rows. */

@@ -27,6 +27,7 @@ import org.ckaatlas.analysis.RunPlan;
 import org.ckaatlas.analysis.RunResult;
 import org.ckaatlas.analysis.RunSummary;
 import org.ckaatlas.analysis.RunTables;
+import org.ckaatlas.analysis.StageTimes;
 import org.ckaatlas.analysis.TaskOutput;
 import org.ckaatlas.analysis.UsageException;
 import org.ckaatlas.analysis.WorkItem;
@@ -79,6 +80,7 @@ public final class CkaJob {
                 publisher.stage(Table.HSIC_BATCHES, tables.hsicBatches());
                 publisher.stage(Table.LAYER_CKA, tables.layerCka());
                 stages.put("executors (task-seconds)", result.times().seconds());
+                stages.put("per executor", perExecutor(result));
                 stages.put("write", seconds(writeStart));
                 stop.check();
                 Instant finished = Instant.now();
@@ -131,12 +133,14 @@ public final class CkaJob {
      * means, the partial sums are combined by key and written on the executors (a second job over the
      * same, disk-persisted outputs: nothing is computed twice).
      */
+    static final int BATCHES_PER_TASK = 8;
+
     private static RunResult process(SparkSession spark, RunConfig config, List<AnalysedModel> models, RunPlan plan,
             RunPublisher publisher, RunStopper stop) throws IOException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         HadoopConf hadoop = new HadoopConf(spark.sparkContext().hadoopConfiguration());
         List<WorkItem> items = plan.items(config.scope());
-        int partitions = Math.max(1, Math.min(items.size(), 4 * jsc.defaultParallelism()));
+        int partitions = partitions(items.size(), jsc.defaultParallelism());
         LongAccumulator done = jsc.sc().longAccumulator("images processed");
         BatchTask task = new BatchTask(config, models, plan.gridImages(), hadoop, SparkSessions.tasksPerExecutor(spark), done,
                 config.channelCka().rows() ? publisher.stagingDir(Table.CHANNEL_CKA).toString() : null,
@@ -159,6 +163,16 @@ public final class CkaJob {
         } finally {
             outputs.unpersist(false);
         }
+    }
+
+    /**
+     * Tasks for the batches: at least one per slot and up to four (stragglers, retries), but each with
+     * {@link #BATCHES_PER_TASK} batches where there are enough: a task's first batch is the one whose
+     * decoding no forward hides.
+     */
+    static int partitions(int batches, int slots) {
+        int wanted = Math.max(slots, batches / BATCHES_PER_TASK);
+        return Math.max(1, Math.min(batches, Math.min(wanted, 4 * slots)));
     }
 
     /**
@@ -201,6 +215,25 @@ public final class CkaJob {
             m.put(model.label(), model.identity());
         }
         return json(m);
+    }
+
+    /**
+     * Per executor JVM: how long its forwards waited for decoded input, and its images per second of
+     * batch wall time per task (a GPU executor whose decode wait is large needs more cores per task).
+     */
+    private static Map<String, Map<String, Object>> perExecutor(RunResult result) {
+        Map<String, Map<String, Object>> m = new java.util.TreeMap<>();
+        Map<String, Integer> images = result.imagesByExecutor();
+        result.timesByExecutor().forEach((jvm, times) -> {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            double wall = times.seconds(StageTimes.BATCH_WALL);
+            entry.put("images", images.get(jvm));
+            entry.put("decode wait", Math.round(times.seconds(StageTimes.DECODE_WAIT) * 1e3) / 1e3);
+            entry.put("batch wall", Math.round(wall * 1e3) / 1e3);
+            entry.put("images/s per task", wall == 0 ? null : Math.round(images.get(jvm) / wall * 100) / 100.0);
+            m.put(jvm, entry);
+        });
+        return m;
     }
 
     /** Software and machine, and per executor JVM: its device and how many models it built. */

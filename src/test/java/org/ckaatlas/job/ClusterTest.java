@@ -182,6 +182,18 @@ class ClusterTest {
                 assertEquals("cpu()", x.get("device").getAsString());
                 assertTrue(x.get("device_note").getAsString().contains("CUDA is not usable"), executors.toString());
             }
+            // how long each executor's forwards waited for decoded input, and its rate: whether a GPU has enough cores
+            String stages = spark.sql("SELECT stages FROM runs WHERE run_id = 'gpus'").first().getString(0);
+            JsonObject perExecutor = JsonParser.parseString(stages).getAsJsonObject().getAsJsonObject("per executor");
+            assertEquals(executors.keySet(), perExecutor.keySet(), stages);
+            int images = 0;
+            for (var e : perExecutor.entrySet()) {
+                JsonObject x = e.getValue().getAsJsonObject();
+                assertTrue(x.get("decode wait").getAsDouble() >= 0 && x.get("images/s per task").getAsDouble() > 0, stages);
+                assertTrue(x.get("decode wait").getAsDouble() <= x.get("batch wall").getAsDouble(), stages);
+                images += x.get("images").getAsInt();
+            }
+            assertEquals(spark.sql("SELECT count(*) FROM images WHERE run_id = 'gpus'").first().getLong(0), images, stages);
         } finally {
             spark.stop();
         }
