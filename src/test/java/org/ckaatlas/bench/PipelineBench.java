@@ -164,8 +164,9 @@ public final class PipelineBench {
         System.out.printf(Locale.ROOT, "ahead / max(decode %.2f s, the rest %.2f s) of the serial run: %.2f (target <= 1.1: %s)%n",
                 serial.decode(), serial.compute(), ratio, ratio <= 1.1 ? "met" : "NOT met");
         // a task's first batch has no forward to hide behind: the wait left is about its decode
-        System.out.printf(Locale.ROOT, "  of which the wait that remains, %.2f s, is about the task's first batch (%.2f s of decode);"
-                + " without it: %.2f%n", ahead.decodeWait(), serial.decode() * batchesFirst(images), (ahead.batchWall() - ahead.decodeWait()) / bound);
+        System.out.printf(Locale.ROOT, "  the wait left, %.2f s, is about the task's first batch's decode (%.2f s), which no forward"
+                + " precedes; ahead less its wait / the same max: %.2f%n", ahead.decodeWait(), serial.decode() * batchesFirst(images),
+                (ahead.batchWall() - ahead.decodeWait()) / bound);
     }
 
     /** The same model over the same images in the same batch size: decode first (untimed), then forward only. */
