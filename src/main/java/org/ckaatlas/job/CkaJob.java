@@ -44,7 +44,7 @@ import scala.Tuple2;
  * this class is the Spark wiring.
  */
 public final class CkaJob {
-    private static final Gson JSON = new GsonBuilder().serializeSpecialFloatingPointValues().serializeNulls().create();
+    private static final Gson JSON = new GsonBuilder().serializeSpecialFloatingPointValues().serializeNulls().disableHtmlEscaping().create();
     /** How often the driver proves it is alive (lock and running row). */
     static final int HEARTBEAT_SECONDS = Integer.getInteger("ckaatlas.heartbeatSeconds", 10);
 

@@ -38,6 +38,7 @@ public final class Heatmap {
     private String rowAxis = "";
     private String columnAxis = "";
     private boolean printValues = true;
+    private CkaScale scale;
 
     /**
      * @param rows row labels, or null for a numbered axis (large matrices: channels)
@@ -63,17 +64,45 @@ public final class Heatmap {
         return this;
     }
 
-    /** The colour scale: [min(0, smallest value), 1], CKA's natural range. */
-    Viridis scale() {
-        double min = 0;
-        for (double[] row : values) {
-            for (double v : row) {
-                if (!Double.isNaN(v)) {
-                    min = Math.min(min, v);
+    /** Shares a colour scale with other heatmaps (small multiples: one colour, one value). */
+    public Heatmap withScale(CkaScale shared) {
+        this.scale = shared;
+        return this;
+    }
+
+    /** The colour scale: the shared one, else [min(0, smallest value), 1], CKA's natural range. */
+    CkaScale scale() {
+        return scale != null ? scale : CkaScale.covering(values);
+    }
+
+    /**
+     * The matrix by block means, at most {@code cells} a side: a 512 x 512 matrix drawn in ~500 pixels
+     * would alias (moire), its block means do not. A block's NaN entries are left out of its mean.
+     */
+    static double[][] blockMeans(double[][] m, int cells) {
+        int rows = m.length;
+        int cols = rows == 0 ? 0 : m[0].length;
+        int block = Math.max(1, (Math.max(rows, cols) + cells - 1) / cells);
+        if (block == 1) {
+            return m;
+        }
+        double[][] out = new double[(rows + block - 1) / block][(cols + block - 1) / block];
+        for (int r = 0; r < out.length; r++) {
+            for (int c = 0; c < out[0].length; c++) {
+                double sum = 0;
+                int n = 0;
+                for (int i = r * block; i < Math.min(rows, (r + 1) * block); i++) {
+                    for (int j = c * block; j < Math.min(cols, (c + 1) * block); j++) {
+                        if (!Double.isNaN(m[i][j])) {
+                            sum += m[i][j];
+                            n++;
+                        }
+                    }
                 }
+                out[r][c] = n == 0 ? Double.NaN : sum / n;
             }
         }
-        return new Viridis(min, 1);
+        return out;
     }
 
     public void writePng(File file, int width, int height) throws IOException {
@@ -108,7 +137,7 @@ public final class Heatmap {
         }
         data.addSeries("values", new double[][] {xs, ys, zs});
 
-        Viridis scale = scale();
+        CkaScale scale = scale();
         XYBlockRenderer renderer = new XYBlockRenderer();
         renderer.setPaintScale(scale);
         renderer.setDefaultToolTipGenerator(null);

@@ -61,4 +61,40 @@ class HeatmapTest {
             assertTrue(sampled[1] < sampled[5] && sampled[5] < sampled[2] && sampled[2] < sampled[0], java.util.Arrays.toString(sampled));
         }
     }
+
+    /**
+     * Small multiples share one scale: the same value has the same colour in a panel that has negative
+     * values and in one that has none, and a negative value is drawn in the red ramp the legend shows.
+     */
+    @Test
+    void panelsOnASharedScaleAgreeAndANegativeValueIsRedAsItsLegendSays() {
+        double[][] withNegative = {{1.0, -0.3}, {-0.3, 0.5}};
+        double[][] allPositive = {{1.0, 0.5}, {0.5, 0.9}};
+        CkaScale shared = CkaScale.covering(withNegative, allPositive);
+        List<String> names = List.of("x", "y");
+        Color[] half = new Color[2];
+        double[][][] panels = {withNegative, allPositive};
+        int[][] halfCell = {{1, 1}, {0, 1}};
+        for (int p = 0; p < 2; p++) {
+            Heatmap heatmap = new Heatmap("t", "s", names, names, panels[p]).withScale(shared).withoutValues();
+            JFreeChart chart = heatmap.chart();
+            ChartRenderingInfo info = new ChartRenderingInfo();
+            BufferedImage image = chart.createBufferedImage(400, 360, info);
+            half[p] = cell(chart, image, info, halfCell[p][0], halfCell[p][1]);
+            if (p == 0) {
+                Color negative = cell(chart, image, info, 0, 1);
+                assertEquals(shared.colour(-0.3), negative, "the cell is drawn in its scale's colour");
+                assertEquals(CkaScale.NEGATIVE_FLOOR, negative, "the lowest value: the red ramp's floor");
+                assertTrue(negative.getRed() > 2 * negative.getGreen() && negative.getRed() > 2 * negative.getBlue(), negative.toString());
+                // the colour bar is drawn from the very same scale, from -0.3 up to 1
+                org.jfree.chart.title.PaintScaleLegend legend = chart.getSubtitles().stream()
+                        .filter(t -> t instanceof org.jfree.chart.title.PaintScaleLegend).map(t -> (org.jfree.chart.title.PaintScaleLegend) t)
+                        .findFirst().orElseThrow();
+                assertTrue(legend.getScale() == shared, "legend and cells share the scale");
+                assertEquals(-0.3, legend.getAxis().getLowerBound(), 1e-12);
+            }
+        }
+        assertEquals(half[0], half[1], "0.5 has one colour on a shared scale");
+        assertEquals(new Viridis(0, 1).colour(0.5), half[0], "non-negative values keep viridis from 0 to 1");
+    }
 }

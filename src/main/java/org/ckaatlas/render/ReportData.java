@@ -1,0 +1,138 @@
+package org.ckaatlas.render;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.hadoop.conf.Configuration;
+import org.ckaatlas.results.ResultReader;
+import org.ckaatlas.results.Table;
+import org.ckaatlas.results.Vocabulary;
+
+/**
+ * One run's tables as typed values for the report: nothing here draws or writes HTML. Read once; a
+ * missing matrix cell is NaN, never 0.
+ */
+record ReportData(String runId, GenericRecord run, Map<String, List<String>> layerNames, List<Cka> cka,
+        List<ChannelMeanMatrix> channelMeans, Map<String, List<Double>> offDiagonalByLayer, List<Grid> grids,
+        List<GenericRecord> failedImages) {
+
+    /** One row of layer_cka. */
+    record Cka(String scope, String estimator, String modelX, int layerX, String modelY, int layerY, double cka, Double ciLow,
+            Double ciHigh, int batches, int images) {}
+
+    /** A mean channel x channel matrix of one scope, model and layer. */
+    record ChannelMeanMatrix(String scope, String model, int layer, int channels, long images, float[] matrix) {}
+
+    /** One feature grid: its PNG bytes as the executor wrote them. */
+    record Grid(String imageId, String label, String model, int layer, int columns, byte[] png) {}
+
+    static ReportData read(String out, String runId) throws IOException {
+        ResultReader reader = new ResultReader(out, new Configuration());
+        if (!reader.exists(Table.RUNS, runId)) {
+            throw new FileNotFoundException("no run '" + runId + "' under " + out);
+        }
+        GenericRecord run = reader.read(Table.RUNS, runId).get(0);
+        if (!Vocabulary.SUCCEEDED.equals(run.get("status").toString())) {
+            throw new FileNotFoundException("run '" + runId + "' has status " + run.get("status") + ": nothing to render");
+        }
+        List<GenericRecord> layers = new ArrayList<>(reader.read(Table.LAYERS, runId));
+        layers.sort(Comparator.comparingInt(r -> (Integer) r.get("layer")));
+        Map<String, List<String>> names = new TreeMap<>();
+        for (GenericRecord r : layers) {
+            names.computeIfAbsent(r.get("model").toString(), k -> new ArrayList<>()).add(r.get("name").toString());
+        }
+        List<Cka> cka = new ArrayList<>();
+        for (GenericRecord r : reader.read(Table.LAYER_CKA, runId)) {
+            cka.add(new Cka(r.get("scope").toString(), r.get("estimator").toString(), r.get("model_x").toString(),
+                    (Integer) r.get("layer_x"), r.get("model_y").toString(), (Integer) r.get("layer_y"), (Double) r.get("cka"),
+                    (Double) r.get("ci_low"), (Double) r.get("ci_high"), ((Number) r.get("batches")).intValue(),
+                    ((Number) r.get("images")).intValue()));
+        }
+        List<ChannelMeanMatrix> means = new ArrayList<>();
+        if (reader.exists(Table.CHANNEL_CKA_MEAN, runId)) {
+            for (GenericRecord r : reader.read(Table.CHANNEL_CKA_MEAN, runId)) {
+                @SuppressWarnings("unchecked")
+                List<Float> values = (List<Float>) r.get("matrix");
+                float[] m = new float[values.size()];
+                for (int i = 0; i < m.length; i++) {
+                    m[i] = values.get(i);
+                }
+                means.add(new ChannelMeanMatrix(r.get("scope").toString(), r.get("model").toString(), (Integer) r.get("layer"),
+                        (Integer) r.get("channels"), ((Number) r.get("images")).longValue(), m));
+            }
+            means.sort(Comparator.comparing(ChannelMeanMatrix::model).thenComparingInt(ChannelMeanMatrix::layer));
+        }
+        Map<String, List<Double>> offDiagonal = new TreeMap<>();
+        if (reader.exists(Table.CHANNEL_CKA, runId)) {
+            for (GenericRecord r : reader.read(Table.CHANNEL_CKA, runId)) {
+                double v = (Double) r.get("mean_offdiag");
+                if (!Double.isNaN(v)) {
+                    offDiagonal.computeIfAbsent(r.get("model") + "\u0000" + String.format(java.util.Locale.ROOT, "%04d", (Integer) r.get("layer")),
+                            k -> new ArrayList<>()).add(v);
+                }
+            }
+        }
+        List<Grid> grids = new ArrayList<>();
+        if (reader.exists(Table.FEATURE_GRIDS, runId)) {
+            for (GenericRecord r : reader.read(Table.FEATURE_GRIDS, runId)) {
+                ByteBuffer png = ((ByteBuffer) r.get("png")).duplicate();
+                byte[] bytes = new byte[png.remaining()];
+                png.get(bytes);
+                grids.add(new Grid(r.get("image_id").toString(), r.get("label").toString(), r.get("model").toString(),
+                        (Integer) r.get("layer"), (Integer) r.get("columns"), bytes));
+            }
+            grids.sort(Comparator.comparing(Grid::imageId).thenComparing(Grid::model).thenComparingInt(Grid::layer));
+        }
+        List<GenericRecord> failed = reader.read(Table.IMAGES, runId).stream()
+                .filter(r -> !"ok".equals(r.get("status").toString())).toList();
+        return new ReportData(runId, run, names, cka, means, offDiagonal, grids, failed);
+    }
+
+    /** A runs column that holds JSON, parsed (null when absent). */
+    JsonElement json(String column) {
+        Object v = run.get(column);
+        return v == null ? null : JsonParser.parseString(v.toString());
+    }
+
+    /** The unbiased estimator's rows of one scope and model pair. */
+    List<Cka> rows(String scope, String x, String y) {
+        return cka.stream().filter(r -> r.scope().equals(scope) && r.estimator().equals(Vocabulary.UNBIASED)
+                && r.modelX().equals(x) && r.modelY().equals(y)).toList();
+    }
+
+    /** The layer x layer matrix of one scope and model pair; NaN where the table has no row. */
+    double[][] matrix(String scope, String x, String y) {
+        double[][] m = new double[layerNames.get(x).size()][layerNames.get(y).size()];
+        for (double[] row : m) {
+            Arrays.fill(row, Double.NaN);
+        }
+        for (Cka r : rows(scope, x, y)) {
+            m[r.layerX()][r.layerY()] = r.cka();
+        }
+        return m;
+    }
+
+    /** One cell: the row of (scope, model a, layer i, layer j), or null. */
+    Cka cell(String scope, int i, int j) {
+        for (Cka r : rows(scope, Vocabulary.MODEL_A, Vocabulary.MODEL_A)) {
+            if (r.layerX() == i && r.layerY() == j) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** Class scopes that have model a's CKA, by label. */
+    List<String> classScopes() {
+        return cka.stream().map(Cka::scope).filter(Vocabulary::isClassScope).distinct().sorted().toList();
+    }
+}
