@@ -45,6 +45,7 @@ final class ReportPage {
                 .append("vertical-align:top}th{background:#f6f6f6}code{background:#f4f4f4}figure{margin:1em 0}")
                 .append("figcaption{color:#555;max-width:760px}img{max-width:100%;height:auto}nav li{margin:.1em 0}")
                 .append("td.num{text-align:right;font-variant-numeric:tabular-nums}.grids td{text-align:center;font-size:.85em}")
+                .append("details{margin:.4em 0}summary{cursor:pointer;font-weight:bold}")
                 .append("</style></head><body>\n");
         h.append("<h1>cka-atlas run <code>").append(esc(data.runId())).append("</code></h1>\n");
         Map<String, String> sections = new LinkedHashMap<>();
@@ -68,10 +69,10 @@ final class ReportPage {
         row("images", run.get("images_ok") + " decoded, " + run.get("images_failed") + " failed");
         row("batches", run.get("batches") + " used, " + run.get("batches_skipped") + " skipped (fewer than 4 images)");
         h.append("</table>\n");
-        keyValues("Configuration", data.json("config").getAsJsonObject());
         models();
-        stages();
         executors();
+        keyValues("Configuration", data.json("config").getAsJsonObject());
+        stages();
         JsonObject versions = data.json("versions").getAsJsonObject().deepCopy();
         versions.remove("executors");
         keyValues("Software", versions);
@@ -113,7 +114,7 @@ final class ReportPage {
     /** Driver stages in seconds, then the executors' task-seconds by stage. */
     private void stages() {
         JsonObject stages = data.json("stages").getAsJsonObject();
-        h.append("<h3>Stage times</h3>\n<table><tr><th>stage</th><th>seconds</th></tr>\n");
+        h.append("<details><summary>Stage times</summary>\n<table><tr><th>stage</th><th>seconds</th></tr>\n");
         for (Map.Entry<String, JsonElement> e : stages.entrySet()) {
             if (e.getValue().isJsonPrimitive()) {
                 h.append("<tr><td>").append(esc(e.getKey())).append(" (driver, wall)</td><td class=\"num\">")
@@ -125,7 +126,7 @@ final class ReportPage {
                 }
             }
         }
-        h.append("</table>\n");
+        h.append("</table></details>\n");
     }
 
     /** Per executor JVM: device, engine, models built, and its decode wait and rate. */
@@ -149,12 +150,13 @@ final class ReportPage {
         h.append("</table>\n");
     }
 
+    /** A folded table: one line until opened (a details element; no script). */
     private void keyValues(String title, JsonObject values) {
-        h.append("<h3>").append(esc(title)).append("</h3>\n<table>\n");
+        h.append("<details><summary>").append(esc(title)).append(" (").append(values.size()).append(")</summary>\n<table>\n");
         for (Map.Entry<String, JsonElement> e : values.entrySet()) {
             row(e.getKey(), text(e.getValue()));
         }
-        h.append("</table>\n");
+        h.append("</table></details>\n");
     }
 
     private void gridTable() {
