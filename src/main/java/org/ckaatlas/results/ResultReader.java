@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Predicate;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -15,7 +16,7 @@ import org.apache.parquet.avro.AvroReadSupport;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 
-/** Reads one run's rows of a table with parquet-avro, through the table's own Avro schema. */
+/** Reads a run's rows of a table with parquet-avro, through the table's own Avro schema. */
 public final class ResultReader {
     private final String out;
     private final Configuration conf;
@@ -33,15 +34,47 @@ public final class ResultReader {
 
     /** @throws FileNotFoundException when the run has no such table */
     public List<GenericRecord> read(Table table, String runId) throws IOException {
+        return read(table, runId, r -> true);
+    }
+
+    /**
+     * The rows of one run that {@code keep} accepts, dropped as they are read: a reader across many
+     * runs needs a few rows of each, not every run's full table in memory at once.
+     *
+     * @throws FileNotFoundException when the run has no such table
+     */
+    public List<GenericRecord> read(Table table, String runId, Predicate<GenericRecord> keep) throws IOException {
         Path dir = new Path(table.partitionPath(out, runId));
         if (!dir.getFileSystem(conf).exists(dir)) {
             throw new FileNotFoundException("no " + table.dirName() + " for run " + runId + " under " + out);
         }
-        return readFolder(dir, table, conf);
+        return readFolder(dir, table, conf, keep);
+    }
+
+    /** The run ids that have a partition of this table, sorted (none when the table has no folder). */
+    public List<String> runIds(Table table) throws IOException {
+        Path dir = new Path(Table.trimSlash(out) + "/" + table.dirName());
+        FileSystem fs = dir.getFileSystem(conf);
+        List<String> ids = new ArrayList<>();
+        if (fs.exists(dir)) {
+            for (FileStatus status : fs.listStatus(dir)) {
+                String name = status.getPath().getName();
+                if (status.isDirectory() && name.startsWith(Table.partition(""))) {
+                    ids.add(name.substring(Table.partition("").length()));
+                }
+            }
+        }
+        ids.sort(null);
+        return ids;
     }
 
     /** Every row of the Parquet files directly in {@code dir}, in file-name order. */
     public static List<GenericRecord> readFolder(Path dir, Table table, Configuration conf) throws IOException {
+        return readFolder(dir, table, conf, r -> true);
+    }
+
+    private static List<GenericRecord> readFolder(Path dir, Table table, Configuration conf, Predicate<GenericRecord> keep)
+            throws IOException {
         FileSystem fs = dir.getFileSystem(conf);
         FileStatus[] files = fs.listStatus(dir, p -> p.getName().endsWith(".parquet"));
         Arrays.sort(files);
@@ -60,7 +93,9 @@ public final class ResultReader {
                     .withConf(readConf)
                     .build()) {
                 for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
-                    rows.add(r);
+                    if (keep.test(r)) {
+                        rows.add(r);
+                    }
                 }
             }
         }

@@ -26,7 +26,7 @@ public final class RunLock implements AutoCloseable {
             int heartbeatSeconds) {
         /** No heartbeat for {@link Vocabulary#STALE_HEARTBEATS} periods: the driver is gone. */
         public boolean isStale(long now) {
-            return now - heartbeatAt > Vocabulary.STALE_HEARTBEATS * 1000L * heartbeatSeconds;
+            return Vocabulary.isStale(heartbeatAt, heartbeatSeconds, now);
         }
 
         public String describe() {

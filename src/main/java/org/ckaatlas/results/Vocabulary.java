@@ -38,6 +38,24 @@ public final class Vocabulary {
             + " * heartbeat_seconds) "
             + "THEN '" + ABANDONED + "' ELSE status END";
 
+    /**
+     * {@link #STATUS_SQL}'s rule for readers without Spark (and the lock's): no heartbeat for
+     * {@link #STALE_HEARTBEATS} periods means the driver is gone.
+     */
+    public static boolean isStale(long heartbeatAt, int heartbeatSeconds, long now) {
+        return now - heartbeatAt > STALE_HEARTBEATS * 1000L * heartbeatSeconds;
+    }
+
+    /**
+     * The status a reader should show, as {@link #STATUS_SQL} computes it: a row without a heartbeat
+     * (written before heartbeats existed) keeps its status, as SQL's null comparison does.
+     */
+    public static String shownStatus(String status, Long heartbeatAt, Integer heartbeatSeconds, long now) {
+        boolean live = RUNNING.equals(status) || PUBLISHING.equals(status);
+        return live && heartbeatAt != null && heartbeatSeconds != null && isStale(heartbeatAt, heartbeatSeconds, now)
+                ? ABANDONED : status;
+    }
+
     private Vocabulary() {}
 
     /** The scope of one label's batches and means. */
