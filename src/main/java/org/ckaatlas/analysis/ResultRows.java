@@ -6,6 +6,7 @@ import java.util.List;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.generic.GenericRecordBuilder;
+import org.ckaatlas.cka.BatchInfluence;
 import org.ckaatlas.cka.CkaMatrix;
 import org.ckaatlas.cka.Estimator;
 import org.ckaatlas.cka.MinibatchHsic;
@@ -165,7 +166,14 @@ public final class ResultRows {
     public static List<GenericRecord> hsicBatches(String scope, Estimator estimator, List<AnalysedModel> models, MinibatchHsic hsic) {
         Index index = Index.of(models);
         List<GenericRecord> rows = new ArrayList<>();
+        BatchInfluence influence = new BatchInfluence(hsic);
+        double[][] shares = new double[hsic.size()][];
+        for (int i = 0; i < shares.length; i++) {
+            shares[i] = influence.shares(i);
+        }
+        int[] position = {0};
         hsic.perBatch().forEach((batch, matrix) -> {
+            int b = position[0]++;
             for (int x = 0; x < matrix.length; x++) {
                 for (int y = 0; y < matrix.length; y++) {
                     GenericData.Record row = new GenericData.Record(Table.HSIC_BATCHES.schema());
@@ -178,6 +186,10 @@ public final class ResultRows {
                     row.put("model_y", index.model()[y]);
                     row.put("layer_y", index.layer()[y]);
                     row.put("hsic", matrix[x][y]);
+                    if (x == y) {
+                        row.put("share", shares[x][b]);
+                        row.put("flagged", influence.flagged(shares[x][b]));
+                    }
                     rows.add(row);
                 }
             }
@@ -185,7 +197,8 @@ public final class ResultRows {
         return rows;
     }
 
-    public static List<GenericRecord> layerCka(String scope, Estimator estimator, List<AnalysedModel> models, CkaMatrix cka) {
+    public static List<GenericRecord> layerCka(String scope, Estimator estimator, List<AnalysedModel> models, CkaMatrix cka,
+            BatchInfluence influence) {
         Index index = Index.of(models);
         List<GenericRecord> rows = new ArrayList<>();
         for (int x = 0; x < cka.size(); x++) {
@@ -200,6 +213,13 @@ public final class ResultRows {
                 row.put("cka", cka.get(x, y));
                 row.put("ci_low", cka.hasInterval() ? cka.low(x, y) : null);
                 row.put("ci_high", cka.hasInterval() ? cka.high(x, y) : null);
+                BatchInfluence.Jackknife j = influence.jackknife(x, y);
+                if (j != null) {
+                    row.put("jackknife_low", j.low());
+                    row.put("jackknife_high", j.high());
+                    row.put("influential_batch", j.influentialBatch());
+                    row.put("cka_without_influential", j.withoutInfluential());
+                }
                 row.put("batches", cka.batches());
                 row.put("images", cka.images());
                 rows.add(row);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
+import org.ckaatlas.cka.BatchInfluence;
 import org.ckaatlas.cka.CkaMatrix;
 import org.ckaatlas.cka.Estimator;
 import org.ckaatlas.cka.MinibatchHsic;
@@ -51,7 +52,7 @@ public record RunTables(List<GenericRecord> images, List<GenericRecord> layers, 
                 MinibatchHsic hsic = result.hsic(scope, estimator, layers);
                 CkaMatrix cka = hsic.cka(config.bootstrapResamples(), config.seed());
                 hsicRows.addAll(ResultRows.hsicBatches(scope, estimator, models, hsic));
-                ckaRows.addAll(ResultRows.layerCka(scope, estimator, models, cka));
+                ckaRows.addAll(ResultRows.layerCka(scope, estimator, models, cka, new BatchInfluence(hsic)));
             }
         }
         if (ckaRows.isEmpty()) {

@@ -28,12 +28,15 @@ public final class CkaMatrix {
         double[][] out = new double[m][m];
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < m; j++) {
-                out[i][j] = defined(s[i][i]) && defined(s[j][j])
-                        ? s[i][j] / Math.sqrt(s[i][i] * s[j][j])
-                        : Double.NaN;
+                out[i][j] = cka(s[i][j], s[i][i], s[j][j]);
             }
         }
         return out;
+    }
+
+    /** One entry: S_ij / sqrt(S_ii S_jj), NaN where S_ii or S_jj is not positive. */
+    public static double cka(double sij, double sii, double sjj) {
+        return defined(sii) && defined(sjj) ? sij / Math.sqrt(sii * sjj) : Double.NaN;
     }
 
     private static boolean defined(double selfHsic) {

@@ -167,7 +167,8 @@ final class SqlCommand implements Callable<Integer> {
             if (table == Table.RUNS || !fs.exists(dir) || fs.listStatus(dir, p -> p.getName().startsWith("run_id=")).length == 0) {
                 continue;
             }
-            parquetFiles(spark).parquet(dir.toString()).createOrReplaceTempView("all_" + table.dirName());
+            // merged too: runs from before a column was added (layer_cka's jackknife) read it as null
+            parquetFiles(spark).option("mergeSchema", true).parquet(dir.toString()).createOrReplaceTempView("all_" + table.dirName());
             spark.sql("SELECT * FROM all_" + table.dirName() + " WHERE run_id IN (SELECT run_id FROM all_runs WHERE status = '"
                     + Vocabulary.SUCCEEDED + "')")
                     .createOrReplaceTempView(table.dirName());

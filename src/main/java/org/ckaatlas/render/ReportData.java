@@ -22,12 +22,16 @@ import org.ckaatlas.results.Vocabulary;
  * missing matrix cell is NaN, never 0.
  */
 record ReportData(String runId, GenericRecord run, Map<String, List<String>> layerNames, List<Cka> cka,
-        List<ChannelMeanMatrix> channelMeans, Map<String, List<Double>> offDiagonalByLayer, List<Grid> grids,
-        List<GenericRecord> failedImages) {
+        List<FlaggedBatch> flaggedBatches, List<ChannelMeanMatrix> channelMeans, Map<String, List<Double>> offDiagonalByLayer,
+        List<Grid> grids, List<GenericRecord> failedImages) {
 
     /** One row of layer_cka. */
     record Cka(String scope, String estimator, String modelX, int layerX, String modelY, int layerY, double cka, Double ciLow,
-            Double ciHigh, int batches, int images) {}
+            Double ciHigh, int batches, int images, Double jackknifeLow, Double jackknifeHigh, Integer influentialBatch,
+            Double withoutInfluential) {}
+
+    /** A global batch that carries more than its part of a layer's self-HSIC (hsic_batches.flagged). */
+    record FlaggedBatch(String model, int layer, int batch, int n, double share) {}
 
     /** A mean channel x channel matrix of one scope, model and layer. */
     record ChannelMeanMatrix(String scope, String model, int layer, int channels, long images, float[] matrix) {}
@@ -55,8 +59,18 @@ record ReportData(String runId, GenericRecord run, Map<String, List<String>> lay
             cka.add(new Cka(r.get("scope").toString(), r.get("estimator").toString(), r.get("model_x").toString(),
                     (Integer) r.get("layer_x"), r.get("model_y").toString(), (Integer) r.get("layer_y"), (Double) r.get("cka"),
                     (Double) r.get("ci_low"), (Double) r.get("ci_high"), ((Number) r.get("batches")).intValue(),
-                    ((Number) r.get("images")).intValue()));
+                    ((Number) r.get("images")).intValue(), (Double) r.get("jackknife_low"), (Double) r.get("jackknife_high"),
+                    (Integer) r.get("influential_batch"), (Double) r.get("cka_without_influential")));
         }
+        List<FlaggedBatch> flagged = new ArrayList<>();
+        for (GenericRecord r : reader.read(Table.HSIC_BATCHES, runId)) {
+            if (Boolean.TRUE.equals(r.get("flagged")) && Vocabulary.GLOBAL.equals(r.get("scope").toString())
+                    && Vocabulary.UNBIASED.equals(r.get("estimator").toString())) {
+                flagged.add(new FlaggedBatch(r.get("model_x").toString(), (Integer) r.get("layer_x"), (Integer) r.get("batch"),
+                        (Integer) r.get("n"), (Double) r.get("share")));
+            }
+        }
+        flagged.sort(Comparator.comparingDouble(FlaggedBatch::share).reversed());
         List<ChannelMeanMatrix> means = new ArrayList<>();
         if (reader.exists(Table.CHANNEL_CKA_MEAN, runId)) {
             for (GenericRecord r : reader.read(Table.CHANNEL_CKA_MEAN, runId)) {
@@ -94,7 +108,7 @@ record ReportData(String runId, GenericRecord run, Map<String, List<String>> lay
         }
         List<GenericRecord> failed = reader.read(Table.IMAGES, runId).stream()
                 .filter(r -> !"ok".equals(r.get("status").toString())).toList();
-        return new ReportData(runId, run, names, cka, means, offDiagonal, grids, failed);
+        return new ReportData(runId, run, names, cka, flagged, means, offDiagonal, grids, failed);
     }
 
     /** A runs column that holds JSON, parsed (null when absent). */

@@ -56,7 +56,7 @@ final class ReportPage {
         if (!grids.isEmpty()) {
             sections.put(anchor(GridFigures.SECTION), GridFigures.SECTION);
         }
-        sections.put("intervals", "Intervals");
+        sections.put("intervals", "Intervals and stability");
         sections.put("failed", "Images that failed");
         h.append("<nav><ul>");
         sections.forEach((id, title) -> h.append("<li><a href=\"#").append(id).append("\">").append(esc(title)).append("</a></li>"));
@@ -183,8 +183,11 @@ final class ReportPage {
     }
 
     private void intervals() {
-        h.append("<h2 id=\"intervals\">95% bootstrap intervals over batches (global, unbiased)</h2>\n<table><tr><th>layer x</th>")
-                .append("<th>layer y</th><th>CKA</th><th>interval</th></tr>\n");
+        h.append("<h2 id=\"intervals\">95% bootstrap intervals over batches (global, unbiased), and stability</h2>\n")
+                .append("<p>The jackknife range is CKA recomputed with each batch left out in turn; the batch whose removal")
+                .append(" moves it most is named, with the CKA without it. A wide range means one batch carries the number.</p>\n")
+                .append("<table><tr><th>layer x</th><th>layer y</th><th>CKA</th><th>interval</th><th>jackknife range</th>")
+                .append("<th>most influential batch: CKA without it</th></tr>\n");
         List<ReportData.Cka> rows = new ArrayList<>();
         for (ReportData.Cka r : data.cka()) {
             boolean upper = r.modelX().equals(r.modelY()) ? r.layerX() < r.layerY() : r.modelX().compareTo(r.modelY()) < 0;
@@ -197,12 +200,27 @@ final class ReportPage {
         boolean twoModels = data.layerNames().size() > 1;
         for (ReportData.Cka r : rows) {
             String why = r.batches() < 2 ? "none: 1 batch (the bootstrap resamples batches)" : "none: --bootstrap 0";
-            h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td class=\"num\">%.4f</td><td>%s</td></tr>%n",
+            h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td class=\"num\">%.4f</td><td>%s</td><td>%s</td><td>%s</td></tr>%n",
                     esc((twoModels ? r.modelX() + ":" : "") + data.layerNames().get(r.modelX()).get(r.layerX())),
                     esc((twoModels ? r.modelY() + ":" : "") + data.layerNames().get(r.modelY()).get(r.layerY())), r.cka(),
-                    r.ciLow() == null ? why : String.format(Locale.ROOT, "[%.4f, %.4f]", r.ciLow(), r.ciHigh())));
+                    r.ciLow() == null ? why : String.format(Locale.ROOT, "[%.4f, %.4f]", r.ciLow(), r.ciHigh()),
+                    r.jackknifeLow() == null ? "none: 1 batch" : String.format(Locale.ROOT, "[%.4f, %.4f]", r.jackknifeLow(), r.jackknifeHigh()),
+                    r.influentialBatch() == null ? "" : String.format(Locale.ROOT, "batch %d: %.4f", r.influentialBatch(), r.withoutInfluential())));
         }
         h.append("</table>\n");
+        h.append("<h3>Flagged batches</h3>\n");
+        if (data.flaggedBatches().isEmpty()) {
+            h.append("<p>None: no global batch holds more than 3/k of a layer's summed self-HSIC (k batches).</p>\n");
+        } else {
+            h.append("<p>Global batches holding more than 3/k of a layer's summed self-HSIC (k batches): an outlying image in")
+                    .append(" them can dominate that layer's CKA. <code>hsic_batches</code> has every share.</p>\n")
+                    .append("<table><tr><th>layer</th><th>batch</th><th>images</th><th>share</th></tr>\n");
+            for (ReportData.FlaggedBatch f : data.flaggedBatches()) {
+                h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td class=\"num\">%d</td><td class=\"num\">%d</td><td class=\"num\">%.3f</td></tr>%n",
+                        esc((twoModels ? f.model() + ":" : "") + data.layerNames().get(f.model()).get(f.layer())), f.batch(), f.n(), f.share()));
+            }
+            h.append("</table>\n");
+        }
     }
 
     private void failures() {
