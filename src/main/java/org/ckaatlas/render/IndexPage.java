@@ -1,6 +1,6 @@
 package org.ckaatlas.render;
 
-import static org.ckaatlas.render.RunReport.esc;
+import static org.ckaatlas.render.ReportPage.esc;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;

@@ -136,7 +136,7 @@ final class ReportPage {
         JsonObject facts = versions.has("executors") ? versions.getAsJsonObject("executors") : new JsonObject();
         JsonObject timing = stages.has("per executor") ? stages.getAsJsonObject("per executor") : new JsonObject();
         h.append("<h3>Executors</h3>\n<table><tr><th>executor/pid</th><th>device</th><th>engine</th><th>models built</th>")
-                .append("<th>batches</th><th>images</th><th>decode wait (s)</th><th>images/s per task</th></tr>\n");
+                .append("<th>batches</th><th>image passes</th><th>decode wait (s)</th><th>images/s per task</th></tr>\n");
         for (Map.Entry<String, JsonElement> e : facts.entrySet()) {
             JsonObject x = e.getValue().getAsJsonObject();
             JsonObject t = timing.has(e.getKey()) ? timing.getAsJsonObject(e.getKey()) : new JsonObject();

@@ -58,8 +58,4 @@ public final class RunReport {
         Files.writeString(index, new ReportPage(data, figures, grids).html(), StandardCharsets.UTF_8);
         return index;
     }
-
-    static String esc(Object value) {
-        return ReportPage.esc(value);
-    }
 }
