@@ -33,13 +33,13 @@ import org.ckaatlas.data.ImageDecoder;
  */
 final class GridFigures {
     static final String SECTION = "Feature-map grids";
-    static final int THUMB_WIDTH = 150;
+    static final int THUMB_WIDTH = 96;
     private static final int GAP = 1;
 
     private GridFigures() {}
 
-    /** One image's row: its input thumbnail (or null when the file cannot be read now) and its grids. */
-    record Row(String imageId, String label, Figure input, List<Figure> grids) {}
+    /** One image's row: its input thumbnail (or null when the file cannot be read now) and its grids by model. */
+    record Row(String imageId, String label, Figure input, Map<String, List<Figure>> grids) {}
 
     static List<Row> write(ReportData data, Path dir, String dataRoot) throws IOException {
         Map<String, List<ReportData.Grid>> byImage = new LinkedHashMap<>();
@@ -51,7 +51,7 @@ final class GridFigures {
         int n = 0;
         for (Map.Entry<String, List<ReportData.Grid>> e : byImage.entrySet()) {
             Figure input = input(dir, dataRoot, e.getKey(), n++);
-            List<Figure> grids = new ArrayList<>();
+            Map<String, List<Figure>> grids = new LinkedHashMap<>();
             for (ReportData.Grid g : e.getValue()) {
                 String name = String.format(Locale.ROOT, "grid_%03d", k++);
                 BufferedImage full = numbered(ImageIO.read(new ByteArrayInputStream(g.png())), g.columns());
@@ -59,8 +59,8 @@ final class GridFigures {
                 BufferedImage thumb = thumbnail(full, THUMB_WIDTH);
                 jpeg(thumb, dir.resolve(name + "_thumb.jpg"));
                 String layer = data.layerNames().get(g.model()).get(g.layer());
-                grids.add(new Figure(SECTION, name + "_thumb.jpg", thumb.getWidth(), thumb.getHeight(),
-                        "model " + g.model() + ", " + layer, name + ".png"));
+                grids.computeIfAbsent(g.model(), m -> new ArrayList<>()).add(new Figure(SECTION, name + "_thumb.jpg",
+                        thumb.getWidth(), thumb.getHeight(), layer, name + ".png"));
             }
             rows.add(new Row(e.getKey(), e.getValue().get(0).label(), input, grids));
         }

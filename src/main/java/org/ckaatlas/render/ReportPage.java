@@ -159,6 +159,7 @@ final class ReportPage {
         h.append("</table></details>\n");
     }
 
+    /** One table per model: a row per image, its input, then a thumbnail per layer. */
     private void gridTable() {
         if (grids.isEmpty()) {
             return;
@@ -166,20 +167,24 @@ final class ReportPage {
         h.append("<h2 id=\"").append(anchor(GridFigures.SECTION)).append("\">").append(esc(GridFigures.SECTION)).append("</h2>\n")
                 .append("<p>Every channel's map of each layer, for the chosen images; each map scaled to its own range (viridis),")
                 .append(" channels left to right, top to bottom by number. A thumbnail opens the full-size grid, with channel")
-                .append(" numbers.</p>\n<table class=\"grids\"><tr><th>image</th><th>input</th>");
-        for (Figure f : grids.get(0).grids()) {
-            h.append("<th>").append(esc(f.caption())).append("</th>");
-        }
-        h.append("</tr>\n");
-        for (GridFigures.Row r : grids) {
-            h.append("<tr><td>").append(esc(r.imageId())).append("<br>(").append(esc(r.label())).append(")</td><td>")
-                    .append(r.input() == null ? "not readable now" : img(r.input())).append("</td>");
-            for (Figure f : r.grids()) {
-                h.append("<td>").append(img(f)).append("</td>");
+                .append(" numbers.</p>\n");
+        for (String model : grids.get(0).grids().keySet()) {
+            h.append("<h3>Model ").append(esc(model)).append("</h3>\n<table class=\"grids\"><tr><th>image</th><th>input</th>");
+            for (Figure f : grids.get(0).grids().get(model)) {
+                h.append("<th>").append(esc(f.caption())).append("</th>");
             }
             h.append("</tr>\n");
+            for (GridFigures.Row r : grids) {
+                String name = r.imageId().substring(r.imageId().lastIndexOf('/') + 1);
+                h.append("<tr><td>").append(esc(name)).append("<br>(").append(esc(r.label())).append(")</td><td>")
+                        .append(r.input() == null ? "not readable now" : img(r.input())).append("</td>");
+                for (Figure f : r.grids().getOrDefault(model, List.of())) {
+                    h.append("<td>").append(img(f)).append("</td>");
+                }
+                h.append("</tr>\n");
+            }
+            h.append("</table>\n");
         }
-        h.append("</table>\n");
     }
 
     private void intervals() {

@@ -98,7 +98,7 @@ class ReportTest {
         assertEquals(50 * (3 + 3), grids, "50 images x 2 models x 3 layers");
         assertTrue(weight < 25L << 20, "page weight " + weight);
         assertTrue(thumbs < 30_000, "largest grid thumbnail " + thumbs + " bytes");
-        assertEquals(50, html.select("table.grids tr").size() - 1, "one row per image");
+        assertEquals(2 * 50, html.select("table.grids tr").size() - 2, "per model, one row per image");
         // fifty classes in the summary, sorted by their first-last CKA
         BufferedImage summary = ImageIO.read(folder.resolve("class_summary.png").toFile());
         assertTrue(summary.getHeight() > 50 * 14, "a row per class");
