@@ -12,6 +12,7 @@ import org.ckaatlas.cka.Estimator;
 import org.ckaatlas.cka.MinibatchHsic;
 import org.ckaatlas.model.LayerInfo;
 import org.ckaatlas.cka.ChannelMean;
+import org.ckaatlas.cka.ChannelRedundancy;
 import org.ckaatlas.results.RunLock;
 import org.ckaatlas.results.Table;
 
@@ -72,15 +73,37 @@ public final class ResultRows {
     }
 
     /** The mean channel-CKA matrix of one (scope, model, layer). */
-    public static GenericRecord channelMean(ChannelSum.Key key, ChannelMean mean) {
+    public static GenericRecord channelMean(ChannelSum.Key key, ChannelMean mean, float[] matrix, ChannelRedundancy redundancy) {
         GenericData.Record row = new GenericData.Record(Table.CHANNEL_CKA_MEAN.schema());
         row.put("scope", key.scope());
         row.put("model", key.model());
         row.put("layer", key.layer());
         row.put("channels", mean.channels());
         row.put("images", mean.images());
-        row.put("matrix", mean.mean());
+        row.put("matrix", matrix);
+        row.put("dead_channels", java.util.Arrays.stream(redundancy.dead()).boxed().toList());
+        row.put("effective_channels", redundancy.effectiveChannels());
+        row.put("eigenvalues", redundancy.eigenvalues());
+        row.put("groups", redundancy.groups().size());
         return row;
+    }
+
+    /** A layer's groups of near-duplicate channels, largest first. */
+    public static List<GenericRecord> channelGroups(ChannelSum.Key key, ChannelRedundancy redundancy) {
+        List<GenericRecord> rows = new ArrayList<>();
+        for (int g = 0; g < redundancy.groups().size(); g++) {
+            ChannelRedundancy.Group group = redundancy.groups().get(g);
+            GenericData.Record row = new GenericData.Record(Table.CHANNEL_GROUPS.schema());
+            row.put("scope", key.scope());
+            row.put("model", key.model());
+            row.put("layer", key.layer());
+            row.put("group", g);
+            row.put("channels", java.util.Arrays.stream(group.channels()).boxed().toList());
+            row.put("size", group.channels().length);
+            row.put("mean_within_cka", group.meanWithinCka());
+            rows.add(row);
+        }
+        return rows;
     }
 
     /**

@@ -54,6 +54,7 @@ public final class RunConfig implements Serializable {
     private final boolean quiet;
     private final DeviceChoice.Wanted device;
     private final int decodeThreads;
+    private final double redundancyThreshold;
 
     /** Which batches CKA is computed over: all images mixed, within each label, or both. */
     public enum Scope { GLOBAL, CLASS, BOTH;
@@ -114,6 +115,10 @@ public final class RunConfig implements Serializable {
                     + MAX_DECODE_THREADS + ", got " + b.decodeThreads);
         }
         decodeThreads = b.decodeThreads;
+        if (!(b.redundancyThreshold > 0 && b.redundancyThreshold <= 1)) {
+            throw new IllegalArgumentException("--redundancy-threshold must be above 0 and at most 1, got " + b.redundancyThreshold);
+        }
+        redundancyThreshold = b.redundancyThreshold;
         data = b.data;
         out = b.out;
         runId = b.runId;
@@ -237,6 +242,11 @@ public final class RunConfig implements Serializable {
         return decodeThreads;
     }
 
+    /** The mean channel CKA above which channels are grouped as near-duplicates (channel_groups). */
+    public double redundancyThreshold() {
+        return redundancyThreshold;
+    }
+
     /** No progress lines. */
     public boolean quiet() {
         return quiet;
@@ -261,6 +271,7 @@ public final class RunConfig implements Serializable {
         m.put("channel-cka", channelCka.name().toLowerCase(java.util.Locale.ROOT));
         m.put("feature-grids", featureGrids);
         m.put("device", device.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("redundancy-threshold", redundancyThreshold);
         m.put("decode-threads", decodeThreads == DECODE_THREADS_PER_CORE ? "task cores" : decodeThreads);
         m.put("kernel", kernel.toString());
         m.put("estimator", estimator.label());
@@ -287,6 +298,7 @@ public final class RunConfig implements Serializable {
         private boolean quiet;
         private DeviceChoice.Wanted device = DeviceChoice.Wanted.AUTO;
         private int decodeThreads = DECODE_THREADS_PER_CORE;
+        private double redundancyThreshold = 0.95;
         private Kernel kernel = new Kernel.Linear();
         private Estimator estimator = Estimator.UNBIASED;
 
@@ -309,6 +321,11 @@ public final class RunConfig implements Serializable {
 
         public Builder optModel(ModelSpec model) {
             this.model = model;
+            return this;
+        }
+
+        public Builder optRedundancyThreshold(double threshold) {
+            this.redundancyThreshold = threshold;
             return this;
         }
 

@@ -113,6 +113,10 @@ final class RunCommand implements Callable<Integer> {
                     + "or gpu (fail when no GPU is usable) (default: ${DEFAULT-VALUE})")
     DeviceChoice.Wanted device;
 
+    @Option(names = "--redundancy-threshold", defaultValue = "0.95",
+            description = "mean channel CKA above which channels are near-duplicates, grouped in channel_groups (default: ${DEFAULT-VALUE})")
+    double redundancyThreshold;
+
     @Option(names = "--decode-threads", paramLabel = "N",
             description = "threads per task that read and decode the next batch while the current one runs forward, "
                     + "0 to " + RunConfig.MAX_DECODE_THREADS + "; 0 decodes between forwards (default: the task's cores, spark.task.cpus)")
@@ -209,6 +213,7 @@ final class RunCommand implements Callable<Integer> {
                     .optFeatureGrids(featureGrids)
                     .optQuiet(quiet)
                     .optDevice(device)
+                    .optRedundancyThreshold(redundancyThreshold)
                     .optDecodeThreads(decodeThreads == null ? RunConfig.DECODE_THREADS_PER_CORE : decodeThreads)
                     .build();
         } catch (IllegalArgumentException e) {

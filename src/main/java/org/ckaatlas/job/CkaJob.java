@@ -154,10 +154,11 @@ public final class CkaJob {
                     .fold(RunResult.empty(), RunResult::merge);
             if (config.channelCka().means()) {
                 String dir = publisher.stagingDir(Table.CHANNEL_CKA_MEAN).toString();
+                String groups = publisher.stagingDir(Table.CHANNEL_GROUPS).toString();
                 outputs.filter(o -> o instanceof ChannelSum)
                         .mapToPair(o -> new Tuple2<>(((ChannelSum) o).key(), ((ChannelSum) o).sum()))
                         .reduceByKey(org.ckaatlas.cka.ChannelMean::merge, meanPartitions(models, plan, jsc))
-                        .foreachPartition(new ChannelMeanWriter(dir, hadoop));
+                        .foreachPartition(new ChannelMeanWriter(dir, groups, config.redundancyThreshold(), hadoop));
             }
             return result;
         } finally {

@@ -29,6 +29,7 @@ import org.jfree.data.xy.YIntervalSeriesCollection;
  */
 final class ChannelFigures {
     static final String SECTION = "Channel x channel CKA";
+    static final String REDUNDANCY = "Channel redundancy";
     /** Cells a side in a drawn matrix: 512 channels become 128 blocks of 4. */
     private static final int MAX_CELLS = 128;
 
@@ -70,6 +71,15 @@ final class ChannelFigures {
                     "Mean off-diagonal channel CKA per image (how alike a layer's channels are within one image), by layer:"
                             + " the line is the median over images, the band spans the 10th to 90th percentile."));
         }
+        List<ReportData.ChannelMeanMatrix> spectra = data.channelMeans().stream()
+                .filter(m -> Vocabulary.GLOBAL.equals(m.scope()) && m.eigenvalues() != null && m.eigenvalues().length > 0).toList();
+        if (!spectra.isEmpty()) {
+            ChartUtils.saveChartAsPNG(dir.resolve("channel_spectra.png").toFile(), spectra(spectra, data), 760, 440);
+            figures.add(new Figure(REDUNDANCY, "channel_spectra.png", 760, 440, "Eigenvalues of each layer's mean channel CKA"
+                    + " matrix (global scope, live channels), largest first, each as a share of their sum (log scale): a spectrum"
+                    + " that falls fast means few distinct directions among the channels. The table below gives the effective"
+                    + " number of channels (the participation ratio) and the groups of near-duplicates (channel_groups)."));
+        }
         return figures;
     }
 
@@ -97,6 +107,36 @@ final class ChannelFigures {
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(new Color(0xdddddd));
         JFreeChart chart = new JFreeChart("Channel similarity inside each layer", JFreeChart.DEFAULT_TITLE_FONT, plot, series.size() > 1);
+        chart.setBackgroundPaint(Color.WHITE);
+        return chart;
+    }
+
+    private static JFreeChart spectra(List<ReportData.ChannelMeanMatrix> layers, ReportData data) {
+        org.jfree.data.xy.XYSeriesCollection dataset = new org.jfree.data.xy.XYSeriesCollection();
+        for (ReportData.ChannelMeanMatrix m : layers) {
+            double sum = java.util.Arrays.stream(m.eigenvalues()).filter(v -> v > 0).sum();
+            org.jfree.data.xy.XYSeries series = new org.jfree.data.xy.XYSeries(
+                    (data.layerNames().size() > 1 ? m.model() + ":" : "") + data.layerNames().get(m.model()).get(m.layer()));
+            for (int i = 0; i < Math.min(64, m.eigenvalues().length); i++) {
+                double share = m.eigenvalues()[i] / sum;
+                if (share > 1e-6) {
+                    series.add(i + 1, share);
+                }
+            }
+            dataset.addSeries(series);
+        }
+        NumberAxis x = new NumberAxis("eigenvalue rank");
+        org.jfree.chart.axis.LogAxis y = new org.jfree.chart.axis.LogAxis("share of the sum");
+        y.setBase(10);
+        y.setSmallestValue(1e-6);
+        org.jfree.chart.renderer.xy.XYLineAndShapeRenderer renderer = new org.jfree.chart.renderer.xy.XYLineAndShapeRenderer(true, false);
+        for (int i = 0; i < layers.size(); i++) {
+            renderer.setSeriesPaint(i, new Viridis(0, 1).colour(layers.size() == 1 ? 0 : i / (double) (layers.size() - 1) * 0.9));
+        }
+        XYPlot plot = new XYPlot(dataset, x, y, renderer);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setRangeGridlinePaint(new Color(0xdddddd));
+        JFreeChart chart = new JFreeChart("Eigen-spectra of the mean channel CKA, by layer", JFreeChart.DEFAULT_TITLE_FONT, plot, true);
         chart.setBackgroundPaint(Color.WHITE);
         return chart;
     }

@@ -33,8 +33,12 @@ record ReportData(String runId, GenericRecord run, Map<String, List<String>> lay
     /** A global batch that carries more than its part of a layer's self-HSIC (hsic_batches.flagged). */
     record FlaggedBatch(String model, int layer, int batch, int n, double share) {}
 
-    /** A mean channel x channel matrix of one scope, model and layer. */
-    record ChannelMeanMatrix(String scope, String model, int layer, int channels, long images, float[] matrix) {}
+    /**
+     * A mean channel x channel matrix of one scope, model and layer, and its redundancy (null in runs from
+     * before it was recorded): dead channels, effective channels, eigenvalues (largest first), group sizes.
+     */
+    record ChannelMeanMatrix(String scope, String model, int layer, int channels, long images, float[] matrix, Integer dead,
+            Double effectiveChannels, double[] eigenvalues, List<Integer> groupSizes) {}
 
     /** One feature grid: its PNG bytes as the executor wrote them. */
     record Grid(String imageId, String label, String model, int layer, int columns, byte[] png) {}
@@ -71,6 +75,14 @@ record ReportData(String runId, GenericRecord run, Map<String, List<String>> lay
             }
         }
         flagged.sort(Comparator.comparingDouble(FlaggedBatch::share).reversed());
+        Map<String, List<Integer>> groupSizes = new TreeMap<>();
+        if (reader.exists(Table.CHANNEL_GROUPS, runId)) {
+            for (GenericRecord r : reader.read(Table.CHANNEL_GROUPS, runId)) {
+                groupSizes.computeIfAbsent(r.get("scope") + "|" + r.get("model") + "|" + r.get("layer"), k -> new ArrayList<>())
+                        .add((Integer) r.get("size"));
+            }
+            groupSizes.values().forEach(v -> v.sort(java.util.Comparator.reverseOrder()));
+        }
         List<ChannelMeanMatrix> means = new ArrayList<>();
         if (reader.exists(Table.CHANNEL_CKA_MEAN, runId)) {
             for (GenericRecord r : reader.read(Table.CHANNEL_CKA_MEAN, runId)) {
@@ -80,8 +92,16 @@ record ReportData(String runId, GenericRecord run, Map<String, List<String>> lay
                 for (int i = 0; i < m.length; i++) {
                     m[i] = values.get(i);
                 }
+                @SuppressWarnings("unchecked")
+                List<Double> eigen = (List<Double>) r.get("eigenvalues");
+                @SuppressWarnings("unchecked")
+                List<Integer> dead = (List<Integer>) r.get("dead_channels");
+                String key = r.get("scope") + "|" + r.get("model") + "|" + r.get("layer");
                 means.add(new ChannelMeanMatrix(r.get("scope").toString(), r.get("model").toString(), (Integer) r.get("layer"),
-                        (Integer) r.get("channels"), ((Number) r.get("images")).longValue(), m));
+                        (Integer) r.get("channels"), ((Number) r.get("images")).longValue(), m, dead == null ? null : dead.size(),
+                        (Double) r.get("effective_channels"),
+                        eigen == null ? null : eigen.stream().mapToDouble(Double::doubleValue).toArray(),
+                        groupSizes.getOrDefault(key, List.of())));
             }
             means.sort(Comparator.comparing(ChannelMeanMatrix::model).thenComparingInt(ChannelMeanMatrix::layer));
         }

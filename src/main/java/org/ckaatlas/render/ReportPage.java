@@ -91,12 +91,33 @@ final class ReportPage {
                 h.append("<h2 id=\"").append(anchor(section)).append("\">").append(esc(section)).append("</h2>\n");
             }
             h.append("<figure>").append(img(f)).append("<figcaption>").append(esc(f.caption())).append("</figcaption></figure>\n");
+            if (f.file().equals("channel_spectra.png")) {
+                redundancy();
+            }
         }
         gridTable();
         intervals();
         failures();
         h.append("</body></html>\n");
         return h.toString();
+    }
+
+    /** Per layer of the global scope: channels, dead, effective channels, near-duplicate groups. */
+    private void redundancy() {
+        h.append("<table><tr><th>layer</th><th>channels</th><th>dead</th><th>effective channels</th>")
+                .append("<th>groups of near-duplicates</th><th>their sizes</th></tr>\n");
+        for (ReportData.ChannelMeanMatrix m : data.channelMeans()) {
+            if (!Vocabulary.GLOBAL.equals(m.scope()) || m.effectiveChannels() == null) {
+                continue;
+            }
+            String sizes = m.groupSizes().stream().limit(12).map(String::valueOf).collect(Collectors.joining(", "))
+                    + (m.groupSizes().size() > 12 ? ", ..." : "");
+            h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td class=\"num\">%d</td><td class=\"num\">%d</td>"
+                    + "<td class=\"num\">%.1f</td><td class=\"num\">%d</td><td>%s</td></tr>%n",
+                    esc((data.layerNames().size() > 1 ? m.model() + ":" : "") + data.layerNames().get(m.model()).get(m.layer())),
+                    m.channels(), m.dead(), m.effectiveChannels(), m.groupSizes().size(), esc(sizes)));
+        }
+        h.append("</table>\n");
     }
 
     private void models() {

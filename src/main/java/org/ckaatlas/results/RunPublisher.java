@@ -138,8 +138,13 @@ public final class RunPublisher implements AutoCloseable {
         stage(Table.RUNS, List.of(withHeartbeat(finalRow, System.currentTimeMillis())));
         List<Table> staged = new ArrayList<>();
         for (Table table : Table.values()) {
-            if (fs.exists(new Path(staging, table.dirName()))) {
+            Path dir = new Path(staging, table.dirName());
+            if (fs.exists(dir)) {
                 staged.add(table);
+                if (fs.globStatus(new Path(dir, "*.parquet")).length == 0) {
+                    // no rows (no channel groups at all): one empty file, so every engine reads the partition's schema
+                    TableFiles.write(new Path(dir, "part-00000.parquet"), table.schema(), List.of(), conf);
+                }
             }
         }
         try (OutputStream marker = fs.create(new Path(staging, COMMITTED), false)) {

@@ -14,6 +14,7 @@ public enum Table {
     LAYER_CKA("layer_cka"),
     CHANNEL_CKA("channel_cka"),
     CHANNEL_CKA_MEAN("channel_cka_mean"),
+    CHANNEL_GROUPS("channel_groups"),
     FEATURE_GRIDS("feature_grids");
 
     private final String dirName;

@@ -63,6 +63,9 @@ class ReportTest {
         assertFalse(html.text().contains("{\"") || html.text().contains("\\u003d"), "no JSON in the page");
         assertTrue(html.text().contains("tiny_vgg.pt"), "the model's spec, as text");
         assertTrue(html.text().contains("95% bootstrap intervals"), "the intervals");
+        assertTrue(files.contains("channel_spectra.png") && html.text().contains("effective channels"), "channel redundancy");
+        List<String> ids = html.select("[id]").eachAttr("id");
+        assertEquals(Set.copyOf(ids).size(), ids.size(), "anchors are unique: " + ids);
 
         // rendering again draws the same files, not twice as many
         long before = Files.list(folder).count();
