@@ -24,6 +24,7 @@ import org.ckaatlas.cka.ChannelCka;
 import org.ckaatlas.cka.Estimator;
 import org.ckaatlas.cka.Grams;
 import org.ckaatlas.cka.Hsic;
+import org.ckaatlas.cka.PermutationNull;
 import org.ckaatlas.data.ImageDecoder;
 import org.ckaatlas.data.ImageRef;
 import org.ckaatlas.data.Preprocessing;
@@ -55,6 +56,7 @@ public final class BatchAnalysis {
     private final Consumer<GenericRecord> channelRows;
     private final Consumer<GenericRecord> gridRows;
     private final ChannelSums sums = new ChannelSums();
+    private final List<NullSum> nulls = new ArrayList<>();
 
     /**
      * @param networks the loaded network of each model, in the order of {@code models}
@@ -164,7 +166,20 @@ public final class BatchAnalysis {
             hsic.put(estimator, estimator.hsicMatrix(grams, n));
         }
         times.add(StageTimes.GRAM_HSIC, System.nanoTime() - t0);
+        if (config.permutations() > 0) {
+            long t1 = System.nanoTime();
+            nulls.add(new NullSum(item.scope(), PermutationNull.ofBatch(grams, n, config.permutations(),
+                    PermutationNull.seed(config.seed(), item.scope(), item.batch().index()))));
+            times.add(StageTimes.PERMUTATION_NULL, System.nanoTime() - t1);
+        }
         return result(item, n, outcomes, hsic, times);
+    }
+
+    /** The permuted HSIC of the batches analysed since the last call (TaskOutputs hands them on). */
+    List<NullSum> takeNulls() {
+        List<NullSum> taken = new ArrayList<>(nulls);
+        nulls.clear();
+        return taken;
     }
 
     /**

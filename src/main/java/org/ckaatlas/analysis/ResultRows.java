@@ -220,8 +220,9 @@ public final class ResultRows {
         return rows;
     }
 
+    /** @param pValues the permutation null's p-values of this scope (unbiased only), or null */
     public static List<GenericRecord> layerCka(String scope, Estimator estimator, List<AnalysedModel> models, CkaMatrix cka,
-            BatchInfluence influence) {
+            BatchInfluence influence, double[][] pValues) {
         Index index = Index.of(models);
         List<GenericRecord> rows = new ArrayList<>();
         for (int x = 0; x < cka.size(); x++) {
@@ -236,6 +237,9 @@ public final class ResultRows {
                 row.put("cka", cka.get(x, y));
                 row.put("ci_low", cka.hasInterval() ? cka.low(x, y) : null);
                 row.put("ci_high", cka.hasInterval() ? cka.high(x, y) : null);
+                if (pValues != null && !Double.isNaN(pValues[x][y])) {
+                    row.put("p_value", pValues[x][y]);
+                }
                 BatchInfluence.Jackknife j = influence.jackknife(x, y);
                 if (j != null) {
                     row.put("jackknife_low", j.low());

@@ -30,6 +30,9 @@ public final class RunConfig implements Serializable {
      * Carlo error is under 1% of its width at 10,000 resamples, ~0.2% at 100,000: more buy nothing.
      */
     public static final int MAX_RESAMPLES = 100_000;
+    /** Each batch's permuted HSIC is R x layer pairs doubles; p-values resolve to 1 / (R + 1). */
+    public static final int MAX_PERMUTATIONS = 10_000;
+    public static final int DEFAULT_PERMUTATIONS = 200;
     /** {@link #decodeThreads()}: as many as the task has cores (spark.task.cpus). */
     public static final int DECODE_THREADS_PER_CORE = -1;
     /** Each decode thread holds one image's raster at a time (at most the decode budget). */
@@ -55,6 +58,7 @@ public final class RunConfig implements Serializable {
     private final DeviceChoice.Wanted device;
     private final int decodeThreads;
     private final double redundancyThreshold;
+    private final int permutations;
 
     /** Which batches CKA is computed over: all images mixed, within each label, or both. */
     public enum Scope { GLOBAL, CLASS, BOTH;
@@ -119,6 +123,10 @@ public final class RunConfig implements Serializable {
             throw new IllegalArgumentException("--redundancy-threshold must be above 0 and at most 1, got " + b.redundancyThreshold);
         }
         redundancyThreshold = b.redundancyThreshold;
+        if (b.permutations < 0 || b.permutations > MAX_PERMUTATIONS) {
+            throw new IllegalArgumentException("--permutations must be 0 (none) to " + MAX_PERMUTATIONS + ", got " + b.permutations);
+        }
+        permutations = b.permutations;
         data = b.data;
         out = b.out;
         runId = b.runId;
@@ -242,6 +250,11 @@ public final class RunConfig implements Serializable {
         return decodeThreads;
     }
 
+    /** Seeded permutations per batch for layer_cka's p_value; 0 for none. */
+    public int permutations() {
+        return permutations;
+    }
+
     /** The mean channel CKA above which channels are grouped as near-duplicates (channel_groups). */
     public double redundancyThreshold() {
         return redundancyThreshold;
@@ -272,6 +285,7 @@ public final class RunConfig implements Serializable {
         m.put("feature-grids", featureGrids);
         m.put("device", device.name().toLowerCase(java.util.Locale.ROOT));
         m.put("redundancy-threshold", redundancyThreshold);
+        m.put("permutations", permutations);
         m.put("decode-threads", decodeThreads == DECODE_THREADS_PER_CORE ? "task cores" : decodeThreads);
         m.put("kernel", kernel.toString());
         m.put("estimator", estimator.label());
@@ -299,6 +313,7 @@ public final class RunConfig implements Serializable {
         private DeviceChoice.Wanted device = DeviceChoice.Wanted.AUTO;
         private int decodeThreads = DECODE_THREADS_PER_CORE;
         private double redundancyThreshold = 0.95;
+        private int permutations = DEFAULT_PERMUTATIONS;
         private Kernel kernel = new Kernel.Linear();
         private Estimator estimator = Estimator.UNBIASED;
 
@@ -321,6 +336,11 @@ public final class RunConfig implements Serializable {
 
         public Builder optModel(ModelSpec model) {
             this.model = model;
+            return this;
+        }
+
+        public Builder optPermutations(int permutations) {
+            this.permutations = permutations;
             return this;
         }
 

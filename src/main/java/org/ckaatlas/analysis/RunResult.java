@@ -21,9 +21,26 @@ public final class RunResult implements Serializable {
             Comparator.comparing(BatchResult::scope).thenComparingInt(BatchResult::batch);
 
     private final List<BatchResult> batches;
+    /** Scope -> p-values of the unbiased CKA against the permutation null (computed on the executors). */
+    private final Map<String, double[][]> pValues;
 
     private RunResult(List<BatchResult> batches) {
+        this(batches, Map.of());
+    }
+
+    private RunResult(List<BatchResult> batches, Map<String, double[][]> pValues) {
         this.batches = List.copyOf(batches);
+        this.pValues = Map.copyOf(pValues);
+    }
+
+    /** This result with the permutation null's p-values per scope. */
+    public RunResult withPValues(Map<String, double[][]> byScope) {
+        return new RunResult(batches, byScope);
+    }
+
+    /** The scope's p-value matrix, or null when no null was computed. */
+    public double[][] pValues(String scope) {
+        return pValues.get(scope);
     }
 
     public static RunResult empty() {

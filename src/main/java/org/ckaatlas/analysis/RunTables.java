@@ -52,7 +52,8 @@ public record RunTables(List<GenericRecord> images, List<GenericRecord> layers, 
                 MinibatchHsic hsic = result.hsic(scope, estimator, layers);
                 CkaMatrix cka = hsic.cka(config.bootstrapResamples(), config.seed());
                 hsicRows.addAll(ResultRows.hsicBatches(scope, estimator, models, hsic));
-                ckaRows.addAll(ResultRows.layerCka(scope, estimator, models, cka, new BatchInfluence(hsic)));
+                ckaRows.addAll(ResultRows.layerCka(scope, estimator, models, cka, new BatchInfluence(hsic),
+                        estimator == Estimator.UNBIASED ? result.pValues(scope) : null));
             }
         }
         if (ckaRows.isEmpty()) {

@@ -20,8 +20,10 @@ public final class StageTimes implements Serializable {
     public static final int DECODE_WAIT = 6;
     /** A batch's wall time on its task's thread, from asking for its input to its result. */
     public static final int BATCH_WALL = 7;
+    /** The permutation null's permuted HSIC (--permutations). */
+    public static final int PERMUTATION_NULL = 8;
     static final String[] STAGES = {"read", "decode+preprocess", "forward", "gram+hsic", "channel_cka", "feature_grids",
-        "decode wait", "batch wall"};
+        "decode wait", "batch wall", "permutation null"};
 
     private final long[] nanos = new long[STAGES.length];
 

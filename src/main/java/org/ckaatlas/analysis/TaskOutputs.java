@@ -47,6 +47,7 @@ public final class TaskOutputs implements Iterator<TaskOutput> {
                     next = items.hasNext() ? decoding.start(items.next()) : null; // decodes while this one runs
                     ready.addAll(analysis.sums().closeAllBut(item.scope()));
                     ready.add(analyse(current));
+                    ready.addAll(analysis.takeNulls());
                     imagesDone.accept(item.batch().images().size());
                 } else {
                     item = null;

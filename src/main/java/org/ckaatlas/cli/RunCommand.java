@@ -113,6 +113,11 @@ final class RunCommand implements Callable<Integer> {
                     + "or gpu (fail when no GPU is usable) (default: ${DEFAULT-VALUE})")
     DeviceChoice.Wanted device;
 
+    @Option(names = "--permutations", defaultValue = "" + RunConfig.DEFAULT_PERMUTATIONS,
+            description = "seeded permutations per batch for the permutation null (layer_cka.p_value), 0 for none, at most "
+                    + RunConfig.MAX_PERMUTATIONS + " (default: ${DEFAULT-VALUE})")
+    int permutations;
+
     @Option(names = "--redundancy-threshold", defaultValue = "0.95",
             description = "mean channel CKA above which channels are near-duplicates, grouped in channel_groups (default: ${DEFAULT-VALUE})")
     double redundancyThreshold;
@@ -214,6 +219,7 @@ final class RunCommand implements Callable<Integer> {
                     .optQuiet(quiet)
                     .optDevice(device)
                     .optRedundancyThreshold(redundancyThreshold)
+                    .optPermutations(permutations)
                     .optDecodeThreads(decodeThreads == null ? RunConfig.DECODE_THREADS_PER_CORE : decodeThreads)
                     .build();
         } catch (IllegalArgumentException e) {

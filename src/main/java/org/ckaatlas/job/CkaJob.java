@@ -20,6 +20,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.ckaatlas.analysis.AnalysedModel;
 import org.ckaatlas.analysis.BatchResult;
 import org.ckaatlas.analysis.ChannelSum;
+import org.ckaatlas.analysis.NullSum;
 import org.ckaatlas.analysis.ResultRows;
 import org.ckaatlas.analysis.RunConfig;
 import org.ckaatlas.analysis.RunFailedException;
@@ -160,10 +161,29 @@ public final class CkaJob {
                         .reduceByKey(org.ckaatlas.cka.ChannelMean::merge, meanPartitions(models, plan, jsc))
                         .foreachPartition(new ChannelMeanWriter(dir, groups, config.redundancyThreshold(), hadoop));
             }
-            return result;
+            return config.permutations() > 0 ? result.withPValues(pValues(outputs, result, models)) : result;
         } finally {
             outputs.unpersist(false);
         }
+    }
+
+    /**
+     * The permutation null: each batch's permuted HSIC summed by scope on the executors, each scope's
+     * p-values computed there against its real sums (small, from the driver); only p-values come back.
+     */
+    private static Map<String, double[][]> pValues(JavaRDD<TaskOutput> outputs, RunResult result, List<AnalysedModel> models) {
+        Map<String, double[][]> real = new java.util.HashMap<>();
+        for (String scope : result.scopes()) {
+            org.ckaatlas.cka.MinibatchHsic hsic = result.hsic(scope, org.ckaatlas.cka.Estimator.UNBIASED, ResultRows.layerCount(models));
+            if (hsic.batchCount() > 0) {
+                real.put(scope, hsic.sums());
+            }
+        }
+        return outputs.filter(o -> o instanceof NullSum)
+                .mapToPair(o -> new Tuple2<>(((NullSum) o).scope(), ((NullSum) o).sum()))
+                .reduceByKey(org.ckaatlas.cka.PermutationNull::plus)
+                .mapToPair(t -> new Tuple2<>(t._1(), t._2().pValues(real.get(t._1()))))
+                .collectAsMap();
     }
 
     /**

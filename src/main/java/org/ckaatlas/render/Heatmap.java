@@ -39,6 +39,7 @@ public final class Heatmap {
     private String columnAxis = "";
     private boolean printValues = true;
     private CkaScale scale;
+    private boolean[][] marks;
 
     /**
      * @param rows row labels, or null for a numbered axis (large matrices: channels)
@@ -61,6 +62,12 @@ public final class Heatmap {
     /** No numbers in the cells (small multiples: the cells are too small to read them). */
     public Heatmap withoutValues() {
         this.printValues = false;
+        return this;
+    }
+
+    /** A ring in the top-right corner of the marked cells (e.g. not distinguishable from chance). */
+    public Heatmap withMarks(boolean[][] marked) {
+        this.marks = marked;
         return this;
     }
 
@@ -181,6 +188,18 @@ public final class Heatmap {
             }
         }
 
+        if (marks != null) {
+            for (int r = 0; r < Math.min(rowCount(), marks.length); r++) {
+                for (int c = 0; c < Math.min(columnCount(), marks[r].length); c++) {
+                    if (marks[r][c]) {
+                        XYTextAnnotation ring = new XYTextAnnotation("\u25cb", c + 0.32, r - 0.3);
+                        ring.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 11));
+                        ring.setPaint(luminance(scale.colour(values[r][c])) > 0.5 ? Color.BLACK : Color.WHITE);
+                        plot.addAnnotation(ring);
+                    }
+                }
+            }
+        }
         JFreeChart chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 15), plot, false);
         chart.setBackgroundPaint(Color.WHITE);
         chart.addSubtitle(new TextTitle(subtitle, new Font(Font.SANS_SERIF, Font.PLAIN, 11)));

@@ -13,6 +13,9 @@ final class LayerFigures {
     static final String SECTION = "Layer x layer CKA";
     private static final int WIDTH = 760;
     private static final int HEIGHT = 680;
+    private static final double ALPHA = 0.01;
+    private static final String NULL_NOTE = " A ring marks a pair whose CKA the permutation null does not reject (p >= 0.01):"
+            + " no better aligned than the same layers over images paired at random.";
 
     private LayerFigures() {}
 
@@ -44,16 +47,19 @@ final class LayerFigures {
             String title = x.equals(y) ? "Layer x layer CKA of model " + x + " (minibatch, unbiased HSIC)"
                     : "Cross-model CKA: model a (rows) x model b (columns)";
             String file = fileName(Vocabulary.GLOBAL, x, y);
+            boolean[][] chance = data.notSignificant(Vocabulary.GLOBAL, x, y, ALPHA);
             new Heatmap(title, subtitle, data.layerNames().get(x), data.layerNames().get(y), data.matrix(Vocabulary.GLOBAL, x, y))
                     .axisLabels("model " + x + " layer", "model " + y + " layer")
+                    .withMarks(chance)
                     .writePng(dir.resolve(file).toFile(), WIDTH, HEIGHT);
             figures.add(new Figure(SECTION, file, WIDTH, HEIGHT, x.equals(y)
                     ? "Minibatch linear CKA (Nguyen et al. 2021: unbiased HSIC summed over batches) between every pair of the "
                             + data.layerNames().get(x).size() + " analysed layers of model " + x + " (" + specX + "), over all images."
                             + " 1 = the two layers' representations agree up to rotation and scale; 0 = unrelated."
                             + (any.batches() == 1 ? " One batch: no interval (the bootstrap resamples batches)." : "")
+                            + (chance == null ? "" : NULL_NOTE)
                     : "CKA between each layer of model a (" + specX + ", rows) and each layer of model b (" + specY
-                            + ", columns), over the same images in the same batches."));
+                            + ", columns), over the same images in the same batches." + (chance == null ? "" : NULL_NOTE)));
         }
         return figures;
     }

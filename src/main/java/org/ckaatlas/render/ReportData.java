@@ -28,7 +28,7 @@ record ReportData(String runId, GenericRecord run, Map<String, List<String>> lay
     /** One row of layer_cka. */
     record Cka(String scope, String estimator, String modelX, int layerX, String modelY, int layerY, double cka, Double ciLow,
             Double ciHigh, int batches, int images, Double jackknifeLow, Double jackknifeHigh, Integer influentialBatch,
-            Double withoutInfluential) {}
+            Double withoutInfluential, Double pValue) {}
 
     /** A global batch that carries more than its part of a layer's self-HSIC (hsic_batches.flagged). */
     record FlaggedBatch(String model, int layer, int batch, int n, double share) {}
@@ -64,7 +64,7 @@ record ReportData(String runId, GenericRecord run, Map<String, List<String>> lay
                     (Integer) r.get("layer_x"), r.get("model_y").toString(), (Integer) r.get("layer_y"), (Double) r.get("cka"),
                     (Double) r.get("ci_low"), (Double) r.get("ci_high"), ((Number) r.get("batches")).intValue(),
                     ((Number) r.get("images")).intValue(), (Double) r.get("jackknife_low"), (Double) r.get("jackknife_high"),
-                    (Integer) r.get("influential_batch"), (Double) r.get("cka_without_influential")));
+                    (Integer) r.get("influential_batch"), (Double) r.get("cka_without_influential"), (Double) r.get("p_value")));
         }
         List<FlaggedBatch> flagged = new ArrayList<>();
         for (GenericRecord r : reader.read(Table.HSIC_BATCHES, runId)) {
@@ -153,6 +153,19 @@ record ReportData(String runId, GenericRecord run, Map<String, List<String>> lay
             m[r.layerX()][r.layerY()] = r.cka();
         }
         return m;
+    }
+
+    /** Cells whose CKA the permutation null does not reject (p >= alpha); null when the run has no p-values. */
+    boolean[][] notSignificant(String scope, String x, String y, double alpha) {
+        List<Cka> rows = rows(scope, x, y);
+        if (rows.stream().noneMatch(r -> r.pValue() != null)) {
+            return null;
+        }
+        boolean[][] marks = new boolean[layerNames.get(x).size()][layerNames.get(y).size()];
+        for (Cka r : rows) {
+            marks[r.layerX()][r.layerY()] = r.pValue() != null && r.pValue() >= alpha;
+        }
+        return marks;
     }
 
     /** One cell: the row of (scope, model a, layer i, layer j), or null. */

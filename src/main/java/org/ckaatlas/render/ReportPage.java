@@ -212,7 +212,9 @@ final class ReportPage {
         h.append("<h2 id=\"intervals\">95% bootstrap intervals over batches (global, unbiased), and stability</h2>\n")
                 .append("<p>The jackknife range is CKA recomputed with each batch left out in turn; the batch whose removal")
                 .append(" moves it most is named, with the CKA without it. A wide range means one batch carries the number.</p>\n")
-                .append("<table><tr><th>layer x</th><th>layer y</th><th>CKA</th><th>interval</th><th>jackknife range</th>")
+                .append("<p>p: the permutation null, the share of minibatch CKAs over images paired at random (each batch's")
+                .append(" second layer permuted, --permutations times) at least as large, with the +1 correction.</p>\n")
+                .append("<table><tr><th>layer x</th><th>layer y</th><th>CKA</th><th>interval</th><th>p</th><th>jackknife range</th>")
                 .append("<th>most influential batch: CKA without it</th></tr>\n");
         List<ReportData.Cka> rows = new ArrayList<>();
         for (ReportData.Cka r : data.cka()) {
@@ -226,10 +228,11 @@ final class ReportPage {
         boolean twoModels = data.layerNames().size() > 1;
         for (ReportData.Cka r : rows) {
             String why = r.batches() < 2 ? "none: 1 batch (the bootstrap resamples batches)" : "none: --bootstrap 0";
-            h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td class=\"num\">%.4f</td><td>%s</td><td>%s</td><td>%s</td></tr>%n",
+            h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td class=\"num\">%.4f</td><td>%s</td><td class=\"num\">%s</td><td>%s</td><td>%s</td></tr>%n",
                     esc((twoModels ? r.modelX() + ":" : "") + data.layerNames().get(r.modelX()).get(r.layerX())),
                     esc((twoModels ? r.modelY() + ":" : "") + data.layerNames().get(r.modelY()).get(r.layerY())), r.cka(),
                     r.ciLow() == null ? why : String.format(Locale.ROOT, "[%.4f, %.4f]", r.ciLow(), r.ciHigh()),
+                    r.pValue() == null ? "" : String.format(Locale.ROOT, "%.4f", r.pValue()),
                     r.jackknifeLow() == null ? "none: 1 batch" : String.format(Locale.ROOT, "[%.4f, %.4f]", r.jackknifeLow(), r.jackknifeHigh()),
                     r.influentialBatch() == null ? "" : String.format(Locale.ROOT, "batch %d: %.4f", r.influentialBatch(), r.withoutInfluential())));
         }

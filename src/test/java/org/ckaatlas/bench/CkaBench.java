@@ -147,6 +147,21 @@ public final class CkaBench {
         }
         System.out.printf(Locale.ROOT, "host step alone (U-centring + ND4J GEMM, 8 Grams of %dx%d): %.3f ms%n",
                 batch, batch, (System.nanoTime() - t2) / 1e6 / 200);
+
+        // the permutation null of the same batch: R = 200 permuted HSIC of every layer pair, next to the forward
+        int permutations = org.ckaatlas.analysis.RunConfig.DEFAULT_PERMUTATIONS;
+        org.ckaatlas.cka.PermutationNull.ofBatch(grams, batch, 20, 1); // warm-up
+        long[] nullNanos = new long[3];
+        for (int rep = 0; rep < 3; rep++) {
+            long t3 = System.nanoTime();
+            org.ckaatlas.cka.PermutationNull.ofBatch(grams, batch, permutations, rep);
+            nullNanos[rep] = System.nanoTime() - t3;
+        }
+        java.util.Arrays.sort(nullNanos);
+        double nullS = nullNanos[1] / 1e9;
+        System.out.printf(Locale.ROOT, "permutation null, R = %d, 8 layers (28 pairs), batch %d: %.3f s = %.2f%% of the forward"
+                + " (median of 3); target under 2%%: %s%n", permutations, batch, nullS, 100 * nullS / forwardS,
+                nullS / forwardS < 0.02 ? "met" : "NOT met");
     }
 
     /** The bare forward pass of the built-in VGG11 trunk: median of 3 batches after a warm-up. */

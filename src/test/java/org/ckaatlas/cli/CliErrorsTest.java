@@ -136,5 +136,9 @@ class CliErrorsTest {
         String out = dir.resolve("out").toString();
         assertUsageError(execute("run", "--data", data, "--out", out, "--batch-size", "4097"), "--batch-size must be at most 4096");
         assertUsageError(execute("run", "--data", data, "--out", out, "--bootstrap", "100001"), "--bootstrap must be at most 100000");
+        assertUsageError(execute("run", "--data", data, "--out", out, "--permutations", "-1"), "--permutations must be 0 (none) to 10000");
+        assertUsageError(execute("run", "--data", data, "--out", out, "--redundancy-threshold", "1.5"),
+                "--redundancy-threshold must be above 0 and at most 1");
+        assertUsageError(execute("run", "--data", data, "--out", out, "--decode-threads", "65"), "--decode-threads must be 0");
     }
 }

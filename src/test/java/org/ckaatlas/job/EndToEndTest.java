@@ -96,6 +96,17 @@ class EndToEndTest {
             assertEquals(8L, spark.sql("SELECT count(*) FROM layers WHERE run_id = 'e2e'").first().getLong(0));
             Row ci = spark.sql("SELECT count(*) FROM layer_cka WHERE run_id = 'e2e' AND NOT (ci_low <= cka + 1e-12 AND cka <= ci_high + 1e-12)").first();
             assertEquals(0L, ci.getLong(0), "every estimate inside its bootstrap interval");
+            // the permutation null (200 by default): a p-value off the diagonal, in [1/201, 1]; none on it
+            Row p = spark.sql("SELECT count(p_value), min(p_value), max(p_value), count(CASE WHEN layer_x = layer_y THEN p_value END)"
+                    + " FROM layer_cka WHERE run_id = 'e2e'").first();
+            assertEquals(56L, p.getLong(0), "8 x 7 ordered pairs");
+            assertTrue(p.getDouble(1) >= 1.0 / 201 - 1e-15 && p.getDouble(2) <= 1.0, p.toString());
+            assertEquals(0L, p.getLong(3));
+            // the jackknife brackets the estimate; a self row of every batch has its share, and shares sum to 1
+            assertEquals(0L, spark.sql("SELECT count(*) FROM layer_cka WHERE run_id = 'e2e' AND layer_x <> layer_y"
+                    + " AND NOT (jackknife_low <= cka + 1e-12 AND cka <= jackknife_high + 1e-12)").first().getLong(0));
+            assertEquals(0L, spark.sql("SELECT count(*) FROM (SELECT layer_x, sum(share) AS s FROM hsic_batches WHERE run_id = 'e2e'"
+                    + " AND model_x = model_y AND layer_x = layer_y GROUP BY layer_x) WHERE abs(s - 1) > 1e-9").first().getLong(0));
         } finally {
             spark.stop();
         }
