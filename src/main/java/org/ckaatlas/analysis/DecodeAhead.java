@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.ckaatlas.data.ImageRef;
 
@@ -15,8 +16,10 @@ import org.ckaatlas.data.ImageRef;
  * task starts one batch ahead and no more, so memory holds at most two decoded batches. Images land in
  * their batch by position: membership, order and numbers do not depend on the number of threads.
  *
- * <p>With no decode threads, a batch is decoded in the task's own thread when it is needed, between
- * forwards. Either way, the time the forward waited for its input is the batch's {@code decode wait}.
+ * <p>A task waiting for its batch helps: it decodes the batch's images no decode thread has started yet
+ * (its core is idle while it waits, and the first batch has no forward to hide behind). With no decode
+ * threads, a batch is decoded in the task's own thread when it is needed, between forwards. Either way,
+ * the time the forward waited for its input is the batch's {@code decode wait}.
  */
 public final class DecodeAhead implements AutoCloseable {
     private final BatchAnalysis analysis;
@@ -35,10 +38,12 @@ public final class DecodeAhead implements AutoCloseable {
 
     /** Starts reading and decoding a batch's images (in the pool; without one, nothing yet). */
     public Pending start(WorkItem item) {
-        List<Future<DecodedBatch.Image>> images = new ArrayList<>();
+        List<FutureTask<DecodedBatch.Image>> images = new ArrayList<>();
         if (pool != null) {
             for (ImageRef ref : item.batch().images()) {
-                images.add(pool.submit(() -> analysis.decode(ref)));
+                FutureTask<DecodedBatch.Image> image = new FutureTask<>(() -> analysis.decode(ref));
+                pool.execute(image);
+                images.add(image);
             }
         }
         return new Pending(item, images);
@@ -55,9 +60,9 @@ public final class DecodeAhead implements AutoCloseable {
     /** A batch on its way. */
     public final class Pending {
         private final WorkItem item;
-        private final List<Future<DecodedBatch.Image>> images;
+        private final List<FutureTask<DecodedBatch.Image>> images;
 
-        private Pending(WorkItem item, List<Future<DecodedBatch.Image>> images) {
+        private Pending(WorkItem item, List<FutureTask<DecodedBatch.Image>> images) {
             this.item = item;
             this.images = images;
         }
@@ -75,7 +80,10 @@ public final class DecodeAhead implements AutoCloseable {
                     decoded.add(analysis.decode(ref));
                 }
             } else {
-                for (Future<DecodedBatch.Image> image : images) {
+                for (FutureTask<DecodedBatch.Image> image : images) {
+                    image.run(); // decodes it here unless a decode thread has started it (then a no-op)
+                }
+                for (FutureTask<DecodedBatch.Image> image : images) {
                     decoded.add(result(image));
                 }
             }

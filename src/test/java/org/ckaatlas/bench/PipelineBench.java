@@ -163,10 +163,11 @@ public final class PipelineBench {
         double ratio = ahead.batchWall() / bound;
         System.out.printf(Locale.ROOT, "ahead / max(decode %.2f s, the rest %.2f s) of the serial run: %.2f (target <= 1.1: %s)%n",
                 serial.decode(), serial.compute(), ratio, ratio <= 1.1 ? "met" : "NOT met");
-        // a task's first batch has no forward to hide behind: the wait left is about its decode
-        System.out.printf(Locale.ROOT, "  the wait left, %.2f s, is about the task's first batch's decode (%.2f s), which no forward"
-                + " precedes; ahead less its wait / the same max: %.2f%n", ahead.decodeWait(), serial.decode() * batchesFirst(images),
-                (ahead.batchWall() - ahead.decodeWait()) / bound);
+        // what is left: the first batch, which no forward precedes, and two stages slowing each other on shared cores
+        System.out.printf(Locale.ROOT, "  left: the forward still waited %.2f s (the first batch's decode alone is ~%.2f s); side by side,"
+                + " the forward took %+.0f%% and read+decode %+.0f%% over their serial times%n", ahead.decodeWait(),
+                serial.decode() * batchesFirst(images), 100 * (ahead.forward() / serial.forward() - 1),
+                100 * (ahead.decode() / serial.decode() - 1));
     }
 
     /** The same model over the same images in the same batch size: decode first (untimed), then forward only. */
