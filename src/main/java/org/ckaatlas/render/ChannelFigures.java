@@ -129,6 +129,8 @@ final class ChannelFigures {
         org.jfree.chart.axis.LogAxis y = new org.jfree.chart.axis.LogAxis("share of the sum");
         y.setBase(10);
         y.setSmallestValue(1e-6);
+        y.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1)); // one tick a decade: 1, 0.1, 0.01, ...
+        y.setNumberFormatOverride(new java.text.DecimalFormat("0.######", java.text.DecimalFormatSymbols.getInstance(Locale.ROOT)));
         org.jfree.chart.renderer.xy.XYLineAndShapeRenderer renderer = new org.jfree.chart.renderer.xy.XYLineAndShapeRenderer(true, false);
         for (int i = 0; i < layers.size(); i++) {
             renderer.setSeriesPaint(i, new Viridis(0, 1).colour(layers.size() == 1 ? 0 : i / (double) (layers.size() - 1) * 0.9));
