@@ -15,7 +15,8 @@ import javax.imageio.ImageIO;
  */
 public final class FeatureGrid {
     private static final int MAX_WIDTH = 1024;
-    private static final int GAP = 1;
+    /** Pixels between tiles (GridFigures numbers the tiles of this layout). */
+    static final int GAP = 1;
 
     private FeatureGrid() {}
 

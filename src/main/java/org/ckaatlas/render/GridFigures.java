@@ -34,7 +34,6 @@ import org.ckaatlas.data.ImageDecoder;
 final class GridFigures {
     static final String SECTION = "Feature-map grids";
     static final int THUMB_WIDTH = 96;
-    private static final int GAP = 1;
 
     private GridFigures() {}
 
@@ -54,7 +53,7 @@ final class GridFigures {
             Map<String, List<Figure>> grids = new LinkedHashMap<>();
             for (ReportData.Grid g : e.getValue()) {
                 String name = String.format(Locale.ROOT, "grid_%03d", k++);
-                BufferedImage full = numbered(ImageIO.read(new ByteArrayInputStream(g.png())), g.columns());
+                BufferedImage full = numbered(ImageIO.read(new ByteArrayInputStream(g.png())), g.columns(), g.channels());
                 ImageIO.write(full, "png", dir.resolve(name + ".png").toFile());
                 BufferedImage thumb = thumbnail(full, THUMB_WIDTH);
                 jpeg(thumb, dir.resolve(name + "_thumb.jpg"));
@@ -68,8 +67,8 @@ final class GridFigures {
     }
 
     /** The grid with each tile's channel number in its top-left corner (tiles of 24 px and more). */
-    static BufferedImage numbered(BufferedImage grid, int columns) {
-        int tile = grid.getWidth() / columns - GAP;
+    static BufferedImage numbered(BufferedImage grid, int columns, int channels) {
+        int tile = grid.getWidth() / columns - FeatureGrid.GAP;
         if (tile < 24) {
             return grid;
         }
@@ -78,10 +77,9 @@ final class GridFigures {
         g.drawImage(grid, 0, 0, null);
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, Math.max(9, Math.min(14, tile / 5))));
-        int rows = grid.getHeight() / (tile + GAP);
-        for (int c = 0; c < rows * columns; c++) {
-            int x = (c % columns) * (tile + GAP) + 2;
-            int y = (c / columns) * (tile + GAP) + g.getFont().getSize() + 1;
+        for (int c = 0; c < channels; c++) {
+            int x = (c % columns) * (tile + FeatureGrid.GAP) + 2;
+            int y = (c / columns) * (tile + FeatureGrid.GAP) + g.getFont().getSize() + 1;
             String label = Integer.toString(c);
             g.setColor(Color.BLACK);
             g.drawString(label, x + 1, y + 1);

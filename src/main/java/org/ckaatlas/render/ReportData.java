@@ -41,7 +41,7 @@ record ReportData(String runId, GenericRecord run, Map<String, List<String>> lay
             Double effectiveChannels, double[] eigenvalues, List<Integer> groupSizes) {}
 
     /** One feature grid: its PNG bytes as the executor wrote them. */
-    record Grid(String imageId, String label, String model, int layer, int columns, byte[] png) {}
+    record Grid(String imageId, String label, String model, int layer, int channels, int columns, byte[] png) {}
 
     static ReportData read(String out, String runId) throws IOException {
         ResultReader reader = new ResultReader(out, new Configuration());
@@ -55,8 +55,10 @@ record ReportData(String runId, GenericRecord run, Map<String, List<String>> lay
         List<GenericRecord> layers = new ArrayList<>(reader.read(Table.LAYERS, runId));
         layers.sort(Comparator.comparingInt(r -> (Integer) r.get("layer")));
         Map<String, List<String>> names = new TreeMap<>();
+        Map<String, List<Integer>> channels = new TreeMap<>();
         for (GenericRecord r : layers) {
             names.computeIfAbsent(r.get("model").toString(), k -> new ArrayList<>()).add(r.get("name").toString());
+            channels.computeIfAbsent(r.get("model").toString(), k -> new ArrayList<>()).add((Integer) r.get("channels"));
         }
         List<Cka> cka = new ArrayList<>();
         for (GenericRecord r : reader.read(Table.LAYER_CKA, runId)) {
@@ -121,8 +123,10 @@ record ReportData(String runId, GenericRecord run, Map<String, List<String>> lay
                 ByteBuffer png = ((ByteBuffer) r.get("png")).duplicate();
                 byte[] bytes = new byte[png.remaining()];
                 png.get(bytes);
-                grids.add(new Grid(r.get("image_id").toString(), r.get("label").toString(), r.get("model").toString(),
-                        (Integer) r.get("layer"), (Integer) r.get("columns"), bytes));
+                String model = r.get("model").toString();
+                int layer = (Integer) r.get("layer");
+                grids.add(new Grid(r.get("image_id").toString(), r.get("label").toString(), model, layer,
+                        channels.get(model).get(layer), (Integer) r.get("columns"), bytes));
             }
             grids.sort(Comparator.comparing(Grid::imageId).thenComparing(Grid::model).thenComparingInt(Grid::layer));
         }
