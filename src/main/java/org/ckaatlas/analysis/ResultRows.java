@@ -186,10 +186,11 @@ public final class ResultRows {
         }
     }
 
-    public static List<GenericRecord> hsicBatches(String scope, Estimator estimator, List<AnalysedModel> models, MinibatchHsic hsic) {
+    /** @param influence the same batches' shares of the summed self-HSIC (self rows get theirs) */
+    public static List<GenericRecord> hsicBatches(String scope, Estimator estimator, List<AnalysedModel> models, MinibatchHsic hsic,
+            BatchInfluence influence) {
         Index index = Index.of(models);
         List<GenericRecord> rows = new ArrayList<>();
-        BatchInfluence influence = new BatchInfluence(hsic);
         double[][] shares = new double[hsic.size()][];
         for (int i = 0; i < shares.length; i++) {
             shares[i] = influence.shares(i);

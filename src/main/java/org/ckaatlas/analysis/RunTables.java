@@ -51,8 +51,9 @@ public record RunTables(List<GenericRecord> images, List<GenericRecord> layers, 
             for (Estimator estimator : config.estimators()) {
                 MinibatchHsic hsic = result.hsic(scope, estimator, layers);
                 CkaMatrix cka = hsic.cka(config.bootstrapResamples(), config.seed());
-                hsicRows.addAll(ResultRows.hsicBatches(scope, estimator, models, hsic));
-                ckaRows.addAll(ResultRows.layerCka(scope, estimator, models, cka, new BatchInfluence(hsic),
+                BatchInfluence influence = new BatchInfluence(hsic);
+                hsicRows.addAll(ResultRows.hsicBatches(scope, estimator, models, hsic, influence));
+                ckaRows.addAll(ResultRows.layerCka(scope, estimator, models, cka, influence,
                         estimator == Estimator.UNBIASED ? result.pValues(scope) : null));
             }
         }

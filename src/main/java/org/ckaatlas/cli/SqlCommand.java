@@ -150,15 +150,16 @@ final class SqlCommand implements Callable<Integer> {
     /**
      * Every table's Parquet files only: a stray file (layer_cka/README.txt) would otherwise make every
      * query fail. The glob applies to files, so run_id=... folders are still discovered as partitions.
+     * Schemas merged: runs written before a column existed (layer_cka's jackknife) read it as null.
      */
     private static DataFrameReader parquetFiles(SparkSession spark) {
-        return spark.read().option("pathGlobFilter", "*.parquet");
+        return spark.read().option("pathGlobFilter", "*.parquet").option("mergeSchema", true);
     }
 
     /** Every table that has rows, as a view; all but runs restricted to succeeded runs. */
     static void registerViews(SparkSession spark, String root, FileSystem fs) throws IOException {
-        // merged schemas: runs written before a column existed read it as null; a stale heartbeat reads abandoned
-        parquetFiles(spark).option("mergeSchema", true).parquet(new Path(root, Table.RUNS.dirName()).toString())
+        // a stale heartbeat reads abandoned
+        parquetFiles(spark).parquet(new Path(root, Table.RUNS.dirName()).toString())
                 .withColumn("status", org.apache.spark.sql.functions.expr(Vocabulary.STATUS_SQL))
                 .createOrReplaceTempView("all_runs");
         spark.sql("SELECT * FROM all_runs").createOrReplaceTempView(Table.RUNS.dirName());
@@ -167,8 +168,7 @@ final class SqlCommand implements Callable<Integer> {
             if (table == Table.RUNS || !fs.exists(dir) || fs.listStatus(dir, p -> p.getName().startsWith("run_id=")).length == 0) {
                 continue;
             }
-            // merged too: runs from before a column was added (layer_cka's jackknife) read it as null
-            parquetFiles(spark).option("mergeSchema", true).parquet(dir.toString()).createOrReplaceTempView("all_" + table.dirName());
+            parquetFiles(spark).parquet(dir.toString()).createOrReplaceTempView("all_" + table.dirName());
             spark.sql("SELECT * FROM all_" + table.dirName() + " WHERE run_id IN (SELECT run_id FROM all_runs WHERE status = '"
                     + Vocabulary.SUCCEEDED + "')")
                     .createOrReplaceTempView(table.dirName());

@@ -82,7 +82,7 @@ public final class PipelineBench {
         for (String[] row : rows) {
             System.out.println("  --channel-cka " + row[0] + ": " + row[3]);
         }
-        printOverlap(overlaps, refs.size());
+        printOverlap(overlaps, refs.size(), batch);
         long heapPeak = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             if (pool.getType() == MemoryType.HEAP) {
@@ -110,7 +110,6 @@ public final class PipelineBench {
     private static List<Overlap> decodeOverlap(SparkSession spark, Path data, Path root, int batch) throws Exception {
         // each task applies the property on its own thread (TorchThreads)
         String threadsBefore = System.setProperty("ai.djl.pytorch.num_threads", "1");
-        overlapBatch = batch;
         Overlap[] best = new Overlap[2];
         try {
             for (int rep = 0; rep < 2; rep++) {
@@ -141,14 +140,7 @@ public final class PipelineBench {
         return List.of(best);
     }
 
-    private static int overlapBatch;
-
-    /** The share of the decode that is one task's first batch (the run is one task: local[1], few batches). */
-    private static double batchesFirst(int images) {
-        return 1.0 / Math.ceil(images / (double) overlapBatch);
-    }
-
-    private static void printOverlap(List<Overlap> runs, int images) {
+    private static void printOverlap(List<Overlap> runs, int images, int batch) {
         Overlap serial = runs.get(0);
         Overlap ahead = runs.get(1);
         System.out.printf(Locale.ROOT, "%ndecode overlap (libtorch 1 thread, vgg11:input=32, %d images; executor seconds):%n", images);
@@ -166,7 +158,7 @@ public final class PipelineBench {
         // what is left: the first batch, which no forward precedes, and two stages slowing each other on shared cores
         System.out.printf(Locale.ROOT, "  left: the forward still waited %.2f s (the first batch's decode alone is ~%.2f s); side by side,"
                 + " the forward took %+.0f%% and read+decode %+.0f%% over their serial times%n", ahead.decodeWait(),
-                serial.decode() * batchesFirst(images), 100 * (ahead.forward() / serial.forward() - 1),
+                serial.decode() / Math.ceil(images / (double) batch), // local[1]: one task 100 * (ahead.forward() / serial.forward() - 1),
                 100 * (ahead.decode() / serial.decode() - 1));
     }
 

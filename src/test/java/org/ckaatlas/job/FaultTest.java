@@ -49,14 +49,9 @@ class FaultTest {
 
     /** A run in its own JVM (the launcher), slow enough to be caught mid-job: the built-in VGG11 at 224. */
     private static Process slowRun(Path out, String runId) throws IOException {
-        List<String> command = new ArrayList<>(List.of("bash", "scripts/cka-atlas"));
         List<String> args = args(out, runId, "--channel-cka", "summary");
         args.set(args.indexOf(Cli.TINY_MODEL), "vgg11:seed=0");
-        command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(runId + ".log").toFile());
-        pb.environment().put("CKA_JAVA_OPTS", "-Xmx1500m -Dckaatlas.heartbeatSeconds=1");
-        return pb.start();
+        return launch(runId, "-Xmx1500m -Dckaatlas.heartbeatSeconds=1", args);
     }
 
     private static GenericRecord runsRow(Path out, String runId) throws IOException {
