@@ -2,6 +2,8 @@ package org.ckaatlas.cka;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -25,6 +27,13 @@ public final class ChannelCka {
     /** Relative size below which a centred Gram counts as zero (float32 rounding of a constant map). */
     public static final double DEAD_TOLERANCE = 1e-5;
 
+    /**
+     * The most the temporaries of one pass may take (the centred maps and their Grams): a batch is
+     * taken this many bytes of images at a time, so memory does not grow with the batch, and the
+     * allocator reuses the same blocks instead of faulting in fresh pages for every layer.
+     */
+    private static final long CHUNK_BYTES = 16L << 20;
+
     private ChannelCka() {}
 
     /**
@@ -32,6 +41,23 @@ public final class ChannelCka {
      * @return (B, C, C), in the activations' manager, device and dtype; NaN rows and columns for dead channels
      */
     public static NDArray matrices(NDArray activations) {
+        Shape s = activations.getShape();
+        long perImage = s.get(1) * s.get(2) * Math.max(s.get(2), s.get(3)) * activations.getDataType().getNumOfBytes();
+        long chunk = Math.max(1, CHUNK_BYTES / perImage);
+        if (s.get(0) <= chunk) {
+            return ofChunk(activations);
+        }
+        try (NDList parts = new NDList()) {
+            for (long from = 0; from < s.get(0); from += chunk) {
+                try (NDArray images = activations.get(new NDIndex("{}:{}", from, Math.min(from + chunk, s.get(0))))) {
+                    parts.add(ofChunk(images));
+                }
+            }
+            return NDArrays.concat(parts, 0);
+        }
+    }
+
+    private static NDArray ofChunk(NDArray activations) {
         Shape s = activations.getShape();
         long b = s.get(0);
         long c = s.get(1);
@@ -41,16 +67,24 @@ public final class ChannelCka {
                 NDArray gram = centred.matMul(centred.transpose(0, 1, 3, 2));
                 NDArray flat = gram.reshape(b, c, h * h);
                 NDArray dots = flat.matMul(flat.transpose(0, 2, 1));
-                NDArray eye = activations.getManager().eye((int) c).toType(activations.getDataType(), false);
-                NDArray norm = dots.mul(eye).sum(new int[] {2}).sqrt();
-                NDArray frobenius = activations.norm(new int[] {2, 3});
-                NDArray scale = frobenius.square();
-                NDArray dead = norm.lte(scale.mul(DEAD_TOLERANCE));
-                NDArray nan = norm.getManager().full(norm.getShape(), Float.NaN, norm.getDataType());
-                NDArray liveNorm = NDArrays.where(dead, nan, norm);
-                NDArray outer = liveNorm.expandDims(2).mul(liveNorm.expandDims(1))) {
-            return dots.div(outer);
+                // ||HG_cH||_F^2 is dots' diagonal, read with a stride instead of masked by an identity
+                NDArray squaredNorms = diagonal(dots.reshape(b, c * c), c);
+                NDArray norms = squaredNorms.sqrt();
+                // ||A_c||_F^2 = ||HA_c||_F^2 + h ||mean||^2, the first being trace(HG_cH): no pass over A
+                NDArray traces = diagonal(flat, h).sum(new int[] {2});
+                NDArray meanSquares = columnMeans.square().sum(new int[] {2, 3}).muli(h);
+                NDArray scale = traces.add(meanSquares);
+                NDArray dead = norms.lte(scale.muli(DEAD_TOLERANCE));
+                NDArray nan = norms.getManager().full(norms.getShape(), Float.NaN, norms.getDataType());
+                NDArray inverse = NDArrays.where(dead, nan, norms.pow(-1))) {
+            // M = D^-1/2 dots D^-1/2; a dead channel's NaN spreads along its row and column
+            return dots.mul(inverse.expandDims(2)).muli(inverse.expandDims(1));
         }
+    }
+
+    /** Every {@code (n+1)}-th entry of the last axis: the diagonals of n x n matrices stored row-major. */
+    private static NDArray diagonal(NDArray rowMajor, long n) {
+        return rowMajor.get(new NDIndex("..., ::{}", n + 1));
     }
 
     /** Per-image statistics of one C x C matrix (row-major), as stored in the channel_cka table. */

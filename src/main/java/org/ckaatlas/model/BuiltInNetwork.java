@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import java.io.BufferedInputStream;
@@ -18,14 +19,19 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The built-in VGG11 trunk on one device: weights drawn from the spec's seed, or loaded (djl:PATH). */
+/**
+ * The built-in VGG11 trunk on one device: weights drawn from the spec's seed, or loaded (djl:PATH).
+ * The DJL block holds the weights; on a CPU the forward runs them through {@link BlockedTrunk}, on a
+ * GPU through the block's own eager forward.
+ */
 final class BuiltInNetwork extends ModelNetwork {
     private final Vgg11 block;
+    private final BlockedTrunk blocked;
 
     private final boolean postRelu;
 
-    BuiltInNetwork(ModelSpec spec, Device device, int inputSize) {
-        super(Model.newInstance("vgg11", device, "PyTorch"), Vgg11.layers(inputSize, spec.postRelu()));
+    BuiltInNetwork(ModelSpec spec, Device device, int inputSize, Layout layout) {
+        super(Model.newInstance("vgg11", device, "PyTorch"), Vgg11.layers(inputSize, spec.postRelu()), layout);
         block = new Vgg11();
         block.setInitializer(new SeededKaimingNormal(spec.seed()), Parameter.Type.WEIGHT);
         block.setInitializer(Initializer.ZEROS, Parameter.Type.BIAS);
@@ -43,6 +49,7 @@ final class BuiltInNetwork extends ModelNetwork {
         // inference only: no parameter records gradients, so no autograd graph is ever built
         block.freezeParameters(true);
         postRelu = spec.postRelu();
+        blocked = layout == Layout.BLOCKED ? new BlockedTrunk((PtNDManager) model.getNDManager()) : null;
     }
 
     /** Writes this network's parameters where {@code djl:PATH} can load them. */
@@ -54,6 +61,18 @@ final class BuiltInNetwork extends ModelNetwork {
 
     @Override
     public void forward(NDArray images, TapSink sink) {
-        block.forwardTaps(new ParameterStore(images.getManager(), false), images, postRelu, sink);
+        if (blocked != null) {
+            blocked.forward(images, block.weights(), Vgg11.poolAfter(), postRelu, sink);
+        } else {
+            block.forwardTaps(new ParameterStore(images.getManager(), false), images, postRelu, sink);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (blocked != null) {
+            blocked.close();
+        }
+        super.close();
     }
 }

@@ -25,11 +25,19 @@ public final class ModelCache {
         });
     }
 
-    /** A fresh network, not cached: for checks on the driver and for tools. */
+    /** A fresh network, not cached, in the device's layout ({@link Layout#forDevice}): for checks on the driver and for tools. */
     public static TappedNetwork load(ModelSpec spec, Device device) {
+        return load(spec, device, Layout.forDevice(device));
+    }
+
+    /** A fresh network in the given layout: for benchmarks and tests that set the two side by side. */
+    public static TappedNetwork load(ModelSpec spec, Device device, Layout layout) {
+        if (layout == Layout.BLOCKED && device.isGpu()) {
+            throw new IllegalArgumentException("the blocked layout is a CPU path; " + device + " runs dense");
+        }
         return spec.isBuiltIn()
-                ? new BuiltInNetwork(spec, device, ModelDescription.of(spec).inputSize())
-                : new TorchScriptNetwork(spec, device);
+                ? new BuiltInNetwork(spec, device, ModelDescription.of(spec).inputSize(), layout)
+                : new TorchScriptNetwork(spec, device, layout);
     }
 
     /** How many models this JVM has built so far. */

@@ -10,12 +10,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a model offers for analysis, known on the driver without loading it: its layers (name, tap,
  * output shape) and the input size it expects. For TorchScript it comes from the sidecar.
  */
 public record ModelDescription(List<LayerInfo> layers, int inputSize) {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelDescription.class);
     public static final int BUILT_IN_INPUT = 224;
 
     /** @throws IllegalArgumentException with a line that says what is missing or wrong */
@@ -31,6 +34,36 @@ public record ModelDescription(List<LayerInfo> layers, int inputSize) {
                 return sidecar(Path.of(spec.path() + ".json"));
             default:
                 throw new IllegalArgumentException("unknown model kind " + spec.kind());
+        }
+    }
+
+    /**
+     * The blocked-layout CPU variant a TorchScript sidecar names ({@code "cpu_variant": {"layout":
+     * "blocked", "file": NAME}}, NAME beside the sidecar), or null when it names none or the file is
+     * not there (copied without it, say): the dense file computes the same numbers, only slower, so
+     * that is a warning, not a failure.
+     */
+    static Path blockedVariant(ModelSpec spec) {
+        Path sidecar = Path.of(spec.path() + ".json");
+        try {
+            JsonObject json = JsonParser.parseString(Files.readString(sidecar)).getAsJsonObject();
+            if (!json.has("cpu_variant")) {
+                return null;
+            }
+            JsonObject variant = json.getAsJsonObject("cpu_variant");
+            if (!"blocked".equals(variant.get("layout").getAsString())) {
+                return null;
+            }
+            Path file = sidecar.resolveSibling(variant.get("file").getAsString());
+            if (!Files.isRegularFile(file)) {
+                LOG.warn("{} names a blocked-layout CPU variant {} that is not there; running the dense file",
+                        sidecar, file);
+                return null;
+            }
+            return file;
+        } catch (IOException | JsonParseException | IllegalStateException | NullPointerException
+                | UnsupportedOperationException e) {
+            throw new IllegalArgumentException("sidecar " + sidecar + " has no readable cpu_variant: " + e.getMessage());
         }
     }
 

@@ -8,15 +8,22 @@ import java.util.List;
 abstract class ModelNetwork implements TappedNetwork, AutoCloseable {
     protected final Model model;
     private final List<LayerInfo> layers;
+    private final Layout layout;
 
-    ModelNetwork(Model model, List<LayerInfo> layers) {
+    ModelNetwork(Model model, List<LayerInfo> layers, Layout layout) {
         this.model = model;
         this.layers = layers;
+        this.layout = layout;
     }
 
     @Override
     public List<LayerInfo> layers() {
         return layers;
+    }
+
+    @Override
+    public Layout layout() {
+        return layout;
     }
 
     @Override

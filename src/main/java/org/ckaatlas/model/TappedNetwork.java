@@ -14,6 +14,9 @@ public interface TappedNetwork {
 
     Device device();
 
+    /** The activation layout its forward runs in. */
+    Layout layout();
+
     /**
      * Runs a batch (N, 3, H, W) and hands each tapped output (N, C, h, w) to the sink in layer order.
      * Each output is closed after the sink returns, so only one layer's activations live at a time.

@@ -15,12 +15,21 @@ import java.util.List;
 /**
  * A TorchScript file whose forward returns a tuple of the layers to analyse, in the order its sidecar
  * names them. Every output is checked against the sidecar: a missing or misshapen layer fails loudly.
+ *
+ * <p>In the blocked layout, on a CPU, it loads the variant the sidecar names as {@code cpu_variant}
+ * (scripts/export_torchscript.py --cpu-layout blocked writes one next to the dense file) and runs it
+ * with the graph optimiser off ({@link GraphOptimiser}); without a variant it runs the dense file.
  */
 final class TorchScriptNetwork extends ModelNetwork {
-    TorchScriptNetwork(ModelSpec spec, Device device) {
-        super(Model.newInstance("torchscript", device, "PyTorch"), ModelDescription.of(spec).layers());
+    TorchScriptNetwork(ModelSpec spec, Device device, Layout layout) {
+        this(spec, device, layout == Layout.BLOCKED ? ModelDescription.blockedVariant(spec) : null);
+    }
+
+    private TorchScriptNetwork(ModelSpec spec, Device device, Path blockedFile) {
+        super(Model.newInstance("torchscript", device, "PyTorch"), ModelDescription.of(spec).layers(),
+                blockedFile == null ? Layout.DENSE : Layout.BLOCKED);
         try {
-            model.load(Path.of(spec.path()));
+            model.load(blockedFile == null ? Path.of(spec.path()) : blockedFile);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (MalformedModelException e) {
@@ -31,7 +40,9 @@ final class TorchScriptNetwork extends ModelNetwork {
     @Override
     public void forward(NDArray images, TapSink sink) {
         List<LayerInfo> layers = layers();
-        NDList outputs = model.getBlock().forward(new ParameterStore(images.getManager(), false), new NDList(images), false);
+        NDList outputs = layout() == Layout.BLOCKED
+                ? GraphOptimiser.off(() -> model.getBlock().forward(new ParameterStore(images.getManager(), false), new NDList(images), false))
+                : model.getBlock().forward(new ParameterStore(images.getManager(), false), new NDList(images), false);
         try {
             if (outputs.size() != layers.size()) {
                 throw new IllegalStateException("the TorchScript returns " + outputs.size() + " outputs; its sidecar names "

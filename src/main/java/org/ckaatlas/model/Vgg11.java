@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
@@ -38,6 +39,22 @@ public final class Vgg11 extends AbstractBlock {
                     .setFilters(FILTERS[i])
                     .build()));
         }
+    }
+
+    /** Whether a 2x2 max-pool follows each conv, in order (a copy). */
+    static boolean[] poolAfter() {
+        return POOL_AFTER.clone();
+    }
+
+    /** Each conv's weight then bias, in order: the arrays the block holds, not copies. */
+    List<NDArray> weights() {
+        List<NDArray> weights = new ArrayList<>();
+        for (Conv2d conv : convs) {
+            for (Parameter p : conv.getDirectParameters().values()) {
+                weights.add(p.getArray());
+            }
+        }
+        return weights;
     }
 
     public static String name(int layer) {

@@ -55,6 +55,36 @@ class TorchScriptTest {
     }
 
     @Test
+    void theExportersBlockedVariantRunsOnCpusWithTheDenseFilesNumbersAndIsOptional() throws Exception {
+        ModelSpec spec = ModelSpec.parse("torchscript:" + FIXTURE);
+        // a copy without the variant the sidecar names still runs, dense
+        Path pt = Files.copy(FIXTURE, dir.resolve("m.pt"));
+        Files.copy(Path.of(FIXTURE + ".json"), dir.resolve("m.pt.json"));
+        TappedNetwork[] networks = {
+            ModelCache.load(spec, Device.cpu()),
+            ModelCache.load(spec, Device.cpu(), Layout.DENSE),
+            ModelCache.load(ModelSpec.parse("torchscript:" + pt), Device.cpu()),
+        };
+        assertEquals(Layout.BLOCKED, networks[0].layout(), "the fixture's sidecar names tiny_vgg.blocked.pt");
+        assertEquals(Layout.DENSE, networks[1].layout());
+        assertEquals(Layout.DENSE, networks[2].layout(), "no variant beside the copy: the dense file");
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            var images = manager.randomNormal(new Shape(3, 3, 32, 32));
+            List<List<float[]>> taps = new ArrayList<>();
+            for (TappedNetwork network : networks) {
+                List<float[]> t = new ArrayList<>();
+                network.forward(images, (layer, output) -> t.add(output.toFloatArray()));
+                taps.add(t);
+                ((AutoCloseable) network).close();
+            }
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(taps.get(1).get(i), taps.get(0).get(i), "blocked = dense, layer " + i);
+                assertArrayEquals(taps.get(1).get(i), taps.get(2).get(i), "layer " + i);
+            }
+        }
+    }
+
+    @Test
     void aMissingWrongOrMismatchedSidecarSaysWhatIsWrong() throws IOException {
         Path pt = Files.copy(FIXTURE, dir.resolve("m.pt"));
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,

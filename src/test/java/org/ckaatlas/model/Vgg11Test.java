@@ -87,6 +87,41 @@ class Vgg11Test {
         }
     }
 
+    /** Every tap of a forward, as float arrays. */
+    private static List<float[]> taps(TappedNetwork network, NDArray images) {
+        List<float[]> taps = new ArrayList<>();
+        network.forward(images, (layer, output) -> taps.add(output.toFloatArray()));
+        return taps;
+    }
+
+    @Test
+    void theBlockedCpuForwardIsBitIdenticalToTheEagerOneAndTheLayoutFollowsTheDevice() throws Exception {
+        assertEquals(Layout.BLOCKED, Layout.forDevice(Device.cpu()));
+        assertEquals(Layout.DENSE, Layout.forDevice(Device.gpu()), "a GPU keeps the eager forward, as cuDNN expects");
+        ModelSpec spec = ModelSpec.parse("vgg11:seed=4,input=32");
+        assertThrows(IllegalArgumentException.class, () -> ModelCache.load(spec, Device.gpu(), Layout.BLOCKED));
+        for (boolean post : new boolean[] {false, true}) {
+            TappedNetwork blocked = ModelCache.load(spec.withPostRelu(post), Device.cpu());
+            TappedNetwork dense = ModelCache.load(spec.withPostRelu(post), Device.cpu(), Layout.DENSE);
+            assertEquals(Layout.BLOCKED, blocked.layout(), "a CPU runs blocked by default");
+            assertEquals(Layout.DENSE, dense.layout());
+            try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+                // 3 images, then 2: a new batch size must not change anything either
+                for (int n : new int[] {3, 2}) {
+                    NDArray images = manager.create(Arrays.copyOf(fixedInput(), n * 3 * SIZE * SIZE), new Shape(n, 3, SIZE, SIZE));
+                    List<float[]> a = taps(blocked, images);
+                    List<float[]> b = taps(dense, images);
+                    assertEquals(8, a.size());
+                    for (int i = 0; i < 8; i++) {
+                        assertArrayEquals(b.get(i), a.get(i), "bit-identical taps, layer " + i + ", post-relu " + post + ", batch " + n);
+                    }
+                }
+            }
+            ((AutoCloseable) blocked).close();
+            ((AutoCloseable) dense).close();
+        }
+    }
+
     @Test
     void specsParseOrNameTheValidForms() {
         assertEquals(new ModelSpec("vgg11", null, 0, false), ModelSpec.parse("vgg11"));
