@@ -69,6 +69,29 @@ class Tapped(torch.nn.Module):
         return tuple(self._outputs[name] for name in self.names)
 
 
+def cut_after_last_tap(model, names):
+    """The model with everything the taps do not need removed (a classifier head, say), by torch.fx;
+    the model itself where fx cannot trace it or a tapped module runs more than once."""
+    try:
+        import torch.fx
+        graph_module = torch.fx.symbolic_trace(model)
+    except Exception as e:
+        print(f"export_torchscript: torch.fx cannot trace the model ({type(e).__name__}); "
+              "the export runs all of it, past the last tap", file=sys.stderr)
+        return model
+    calls = {}
+    for node in graph_module.graph.nodes:
+        if node.op == "call_module":
+            calls.setdefault(node.target, []).append(node)
+    if any(len(calls.get(name, [])) != 1 for name in names):
+        return model
+    output = next(n for n in graph_module.graph.nodes if n.op == "output")
+    output.args = (tuple(calls[name][0] for name in names),)
+    graph_module.graph.eliminate_dead_code()
+    graph_module.recompile()
+    return graph_module
+
+
 def export_blocked(model, args, example, dense_outputs):
     """The blocked-layout CPU variant beside OUT, or None and a line saying why not."""
     root, ext = os.path.splitext(args.out)
@@ -119,6 +142,7 @@ def main():
         valid = ", ".join(n for n in modules if n)
         sys.exit(f"export_torchscript: unknown module name(s) {unknown}; the model has: {valid}")
 
+    model = cut_after_last_tap(model, args.layers).eval()
     tapped = Tapped(model, args.layers, args.taps == "post-relu").eval()
     example = torch.zeros(1, 3, args.input_size, args.input_size)
     with torch.no_grad():

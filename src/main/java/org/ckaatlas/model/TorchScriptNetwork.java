@@ -17,8 +17,9 @@ import java.util.List;
  * names them. Every output is checked against the sidecar: a missing or misshapen layer fails loudly.
  *
  * <p>In the blocked layout, on a CPU, it loads the variant the sidecar names as {@code cpu_variant}
- * (scripts/export_torchscript.py --cpu-layout blocked writes one next to the dense file) and runs it
- * with the graph optimiser off ({@link GraphOptimiser}); without a variant it runs the dense file.
+ * (scripts/export_torchscript.py --cpu-layout blocked writes one next to the dense file); without a
+ * variant it runs the dense file. On a CPU either runs with the graph optimiser off ({@link
+ * GraphOptimiser}): 1.05x for the dense file (scripts/bench-forward). A GPU keeps DJL's setting.
  */
 final class TorchScriptNetwork extends ModelNetwork {
     TorchScriptNetwork(ModelSpec spec, Device device, Layout layout) {
@@ -40,7 +41,7 @@ final class TorchScriptNetwork extends ModelNetwork {
     @Override
     public void forward(NDArray images, TapSink sink) {
         List<LayerInfo> layers = layers();
-        NDList outputs = layout() == Layout.BLOCKED
+        NDList outputs = !device().isGpu()
                 ? GraphOptimiser.off(() -> model.getBlock().forward(new ParameterStore(images.getManager(), false), new NDList(images), false))
                 : model.getBlock().forward(new ParameterStore(images.getManager(), false), new NDList(images), false);
         try {

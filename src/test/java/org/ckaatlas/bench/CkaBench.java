@@ -32,10 +32,6 @@ public final class CkaBench {
     private CkaBench() {}
 
     public static void main(String[] args) {
-        if (args.length > 0 && args[0].equals("forward")) {
-            forwardOnly(args.length > 1 ? Integer.parseInt(args[1]) : 16);
-            return;
-        }
         int batch = args.length > 0 ? Integer.parseInt(args[0]) : 64;
         int imagesPerLayer = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         System.out.printf(Locale.ROOT, "cka-atlas bench-cka: %d cores, libtorch threads %s%n",
@@ -162,23 +158,6 @@ public final class CkaBench {
         System.out.printf(Locale.ROOT, "permutation null, R = %d, 8 layers (28 pairs), batch %d: %.3f s = %.2f%% of the forward"
                 + " (median of 3); target under 2%%: %s%n", permutations, batch, nullS, 100 * nullS / forwardS,
                 nullS / forwardS < 0.02 ? "met" : "NOT met");
-    }
-
-    /** The bare forward pass of the built-in VGG11 trunk: median of 3 batches after a warm-up. */
-    private static void forwardOnly(int batch) {
-        TappedNetwork network = ModelCache.get(ModelSpec.parse("vgg11"), Device.cpu());
-        forward(network, batch, new long[1]);
-        double[] seconds = new double[3];
-        for (int r = 0; r < seconds.length; r++) {
-            long t0 = System.nanoTime();
-            try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-                network.forward(manager.randomNormal(new Shape(batch, 3, 224, 224)), (layer, output) -> { });
-            }
-            seconds[r] = (System.nanoTime() - t0) / 1e9;
-        }
-        java.util.Arrays.sort(seconds);
-        System.out.printf(Locale.ROOT, "DJL %s VGG11 trunk, batch %d: %.2f images/s (GLIBC_TUNABLES=%s)%n",
-                ai.djl.engine.Engine.getInstance().getVersion(), batch, batch / seconds[1], System.getenv("GLIBC_TUNABLES"));
     }
 
     private static void forward(TappedNetwork network, int batch, long[] hsicNanos) {
