@@ -3,6 +3,7 @@ package org.ckaatlas.cka;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
@@ -34,6 +35,12 @@ public final class ChannelCka {
      */
     private static final long CHUNK_BYTES = 16L << 20;
 
+    /**
+     * From this many rows up, the Grams are taken in row halves: there the first product is large and
+     * saving its quarter pays for the third small product (conv1-conv4 of VGG11 at 224; scripts/bench-cka).
+     */
+    private static final long SPLIT_ROWS = 32;
+
     private ChannelCka() {}
 
     /**
@@ -62,24 +69,51 @@ public final class ChannelCka {
         long b = s.get(0);
         long c = s.get(1);
         long h = s.get(2);
-        try (NDArray columnMeans = activations.mean(new int[] {2}, true);
-                NDArray centred = activations.sub(columnMeans);
-                NDArray gram = centred.matMul(centred.transpose(0, 1, 3, 2));
-                NDArray flat = gram.reshape(b, c, h * h);
-                NDArray dots = flat.matMul(flat.transpose(0, 2, 1));
-                // ||HG_cH||_F^2 is dots' diagonal, read with a stride instead of masked by an identity
-                NDArray squaredNorms = diagonal(dots.reshape(b, c * c), c);
-                NDArray norms = squaredNorms.sqrt();
-                // ||A_c||_F^2 = ||HA_c||_F^2 + h ||mean||^2, the first being trace(HG_cH): no pass over A
-                NDArray traces = diagonal(flat, h).sum(new int[] {2});
-                NDArray meanSquares = columnMeans.square().sum(new int[] {2, 3}).muli(h);
-                NDArray scale = traces.add(meanSquares);
-                NDArray dead = norms.lte(scale.muli(DEAD_TOLERANCE));
-                NDArray nan = norms.getManager().full(norms.getShape(), Float.NaN, norms.getDataType());
-                NDArray inverse = NDArrays.where(dead, nan, norms.pow(-1))) {
-            // M = D^-1/2 dots D^-1/2; a dead channel's NaN spreads along its row and column
-            return dots.mul(inverse.expandDims(2)).muli(inverse.expandDims(1));
+        NDManager caller = activations.getManager();
+        // every intermediate lives in this scope and is freed with it; only the result goes back
+        try (NDManager scope = caller.newSubManager()) {
+            activations.tempAttach(scope);
+            NDArray columnMeans = activations.mean(new int[] {2}, true);
+            NDArray centred = activations.sub(columnMeans);
+            NDArray dots;
+            NDArray traces;
+            if (h >= SPLIT_ROWS) {
+                // rows in two halves: G = [G11 G12; G12^T G22], so <G_i, G_j> = <G11_i, G11_j> + 2 <G12_i, G12_j>
+                // + <G22_i, G22_j>. G's symmetric quarter is never computed: 3/4 of both products' FLOPs
+                long a = h / 2;
+                NDArray top = centred.get(new NDIndex(":, :, :{}", a));
+                NDArray bottom = centred.get(new NDIndex(":, :, {}:", a));
+                NDArray g11 = flatGram(top, top, b, c);
+                NDArray g12 = flatGram(top, bottom, b, c);
+                NDArray g22 = flatGram(bottom, bottom, b, c);
+                dots = dotsOf(g11).addi(dotsOf(g12).muli(2)).addi(dotsOf(g22));
+                traces = diagonal(g11, a).sum(new int[] {2}).addi(diagonal(g22, h - a).sum(new int[] {2}));
+            } else {
+                NDArray flat = flatGram(centred, centred, b, c);
+                dots = dotsOf(flat);
+                traces = diagonal(flat, h).sum(new int[] {2});
+            }
+            // ||HG_cH||_F is the root of dots' diagonal, read with a stride
+            NDArray norms = diagonal(dots.reshape(b, c * c), c).sqrt();
+            // ||A_c||_F^2 = ||HA_c||_F^2 + h ||column means||^2, the first being trace(HG_cH): no pass over A
+            NDArray scale = traces.addi(columnMeans.square().sum(new int[] {2, 3}).muli(h));
+            NDArray dead = norms.lte(scale.muli(DEAD_TOLERANCE));
+            NDArray inverse = NDArrays.where(dead, scope.full(norms.getShape(), Float.NaN, norms.getDataType()), norms.pow(-1));
+            // M = D^-1/2 dots D^-1/2, in place; a dead channel's NaN spreads along its row and column
+            dots.muli(inverse.expandDims(2)).muli(inverse.expandDims(1));
+            dots.attach(caller);
+            return dots;
         }
+    }
+
+    /** X Y^T of each image's channel maps, flattened: (B, C, rows of X x rows of Y). */
+    private static NDArray flatGram(NDArray x, NDArray y, long b, long c) {
+        return x.matMul(y.transpose(0, 1, 3, 2)).reshape(b, c, -1);
+    }
+
+    /** The (B, C, C) inner products of flattened Grams. */
+    private static NDArray dotsOf(NDArray flat) {
+        return flat.matMul(flat.transpose(0, 2, 1));
     }
 
     /** Every {@code (n+1)}-th entry of the last axis: the diagonals of n x n matrices stored row-major. */

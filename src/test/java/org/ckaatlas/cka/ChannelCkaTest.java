@@ -43,7 +43,8 @@ class ChannelCkaTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"2, 3, 5, 5", "3, 4, 7, 4", "1, 6, 4, 9", "2, 5, 8, 8"})
+    // the last two take the row-halves path (h >= 32), with halves of 16 and 17 rows, and 20 and 20
+    @CsvSource({"2, 3, 5, 5", "3, 4, 7, 4", "1, 6, 4, 9", "2, 5, 8, 8", "2, 3, 33, 6", "1, 4, 40, 40"})
     void agreesWithThePairwiseFloat64Reference(int b, int c, int h, int w) {
         double[] a = activations(new Random(b * 1000 + c * 100 + h * 10 + w), b, c, h, w);
         float[] a32 = new float[a.length];
@@ -62,6 +63,25 @@ class ChannelCkaTest {
                         assertEquals(expected, m64[at], 1e-9, "float64 " + img + ":" + i + "," + j);
                         assertEquals(expected, m32[at], 1e-5, "float32 " + img + ":" + i + "," + j);
                     }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aBatchTooLargeForOnePassIsTakenInChunksWithTheSameNumbers() {
+        // 64 x 256 x 256 float32 maps: 16 MiB per image, so a batch of 3 goes one image at a time
+        int b = 3;
+        int c = 64;
+        int h = 256;
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            NDArray a = manager.randomNormal(new Shape(b, c, h, h));
+            float[] batched = ChannelCka.matrices(a).toFloatArray();
+            assertEquals(b * c * c, batched.length);
+            for (int img = 0; img < b; img++) {
+                float[] alone = ChannelCka.matrices(a.get(img).expandDims(0)).toFloatArray();
+                for (int k = 0; k < c * c; k++) {
+                    assertEquals(alone[k], batched[img * c * c + k], 0f, "image " + img + ", entry " + k);
                 }
             }
         }
