@@ -158,8 +158,8 @@ public final class PipelineBench {
         // what is left: the first batch, which no forward precedes, and two stages slowing each other on shared cores
         System.out.printf(Locale.ROOT, "  left: the forward still waited %.2f s (the first batch's decode alone is ~%.2f s); side by side,"
                 + " the forward took %+.0f%% and read+decode %+.0f%% over their serial times%n", ahead.decodeWait(),
-                serial.decode() / Math.ceil(images / (double) batch), // local[1]: one task 100 * (ahead.forward() / serial.forward() - 1),
-                100 * (ahead.decode() / serial.decode() - 1));
+                serial.decode() / Math.ceil(images / (double) batch), // local[1]: one task
+                100 * (ahead.forward() / serial.forward() - 1), 100 * (ahead.decode() / serial.decode() - 1));
     }
 
     /** The same model over the same images in the same batch size: decode first (untimed), then forward only. */
