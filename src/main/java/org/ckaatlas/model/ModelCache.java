@@ -37,7 +37,7 @@ public final class ModelCache {
         }
         return spec.isBuiltIn()
                 ? new BuiltInNetwork(spec, device, ModelDescription.of(spec).inputSize(), layout)
-                : new TorchScriptNetwork(spec, device, layout);
+                : TorchScriptNetwork.open(spec, device, layout);
     }
 
     /** How many models this JVM has built so far. */

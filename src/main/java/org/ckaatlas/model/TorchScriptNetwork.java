@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A TorchScript file whose forward returns a tuple of the layers to analyse, in the order its sidecar
@@ -22,19 +24,40 @@ import java.util.List;
  * GraphOptimiser}): 1.05x for the dense file (scripts/bench-forward). A GPU keeps DJL's setting.
  */
 final class TorchScriptNetwork extends ModelNetwork {
-    TorchScriptNetwork(ModelSpec spec, Device device, Layout layout) {
-        this(spec, device, layout == Layout.BLOCKED ? ModelDescription.blockedVariant(spec) : null);
+    private static final Logger LOG = LoggerFactory.getLogger(TorchScriptNetwork.class);
+
+    /**
+     * The blocked variant where the layout asks for it and the sidecar names one that loads; else the
+     * dense file. A variant that does not load (damaged, or from a PyTorch this libtorch cannot read)
+     * is a warning: the dense file computes the same numbers.
+     */
+    static TorchScriptNetwork open(ModelSpec spec, Device device, Layout layout) {
+        Path variant = layout == Layout.BLOCKED ? ModelDescription.blockedVariant(spec) : null;
+        if (variant != null) {
+            try {
+                return new TorchScriptNetwork(spec, device, variant);
+            } catch (RuntimeException e) {
+                LOG.warn("the blocked-layout CPU variant {} does not load ({}); running the dense file", variant, e.getMessage());
+            }
+        }
+        return new TorchScriptNetwork(spec, device, null);
     }
 
     private TorchScriptNetwork(ModelSpec spec, Device device, Path blockedFile) {
         super(Model.newInstance("torchscript", device, "PyTorch"), ModelDescription.of(spec).layers(),
                 blockedFile == null ? Layout.DENSE : Layout.BLOCKED);
+        Path file = blockedFile == null ? Path.of(spec.path()) : blockedFile;
         try {
-            model.load(blockedFile == null ? Path.of(spec.path()) : blockedFile);
+            model.load(file);
         } catch (IOException e) {
+            model.close();
             throw new UncheckedIOException(e);
         } catch (MalformedModelException e) {
-            throw new IllegalArgumentException(spec.path() + " is not a TorchScript file: " + e.getMessage(), e);
+            model.close();
+            throw new IllegalArgumentException(file + " is not a TorchScript file: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
         }
     }
 

@@ -15,6 +15,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,17 +58,24 @@ class TorchScriptTest {
     @Test
     void theExportersBlockedVariantRunsOnCpusWithTheDenseFilesNumbersAndIsOptional() throws Exception {
         ModelSpec spec = ModelSpec.parse("torchscript:" + FIXTURE);
-        // a copy without the variant the sidecar names still runs, dense
+        // a copy without the variant the sidecar names still runs, dense; so does one whose variant is damaged
         Path pt = Files.copy(FIXTURE, dir.resolve("m.pt"));
         Files.copy(Path.of(FIXTURE + ".json"), dir.resolve("m.pt.json"));
+        Path damaged = Files.createDirectory(dir.resolve("damaged"));
+        Path pt2 = Files.copy(FIXTURE, damaged.resolve("tiny_vgg.pt"));
+        Files.copy(Path.of(FIXTURE + ".json"), damaged.resolve("tiny_vgg.pt.json"));
+        Files.write(damaged.resolve("tiny_vgg.blocked.pt"), Arrays.copyOf(Files.readAllBytes(
+                Path.of("src/test/resources/fixtures/tiny_vgg.blocked.pt")), 700));
         TappedNetwork[] networks = {
             ModelCache.load(spec, Device.cpu()),
             ModelCache.load(spec, Device.cpu(), Layout.DENSE),
             ModelCache.load(ModelSpec.parse("torchscript:" + pt), Device.cpu()),
+            ModelCache.load(ModelSpec.parse("torchscript:" + pt2), Device.cpu()),
         };
         assertEquals(Layout.BLOCKED, networks[0].layout(), "the fixture's sidecar names tiny_vgg.blocked.pt");
         assertEquals(Layout.DENSE, networks[1].layout());
         assertEquals(Layout.DENSE, networks[2].layout(), "no variant beside the copy: the dense file");
+        assertEquals(Layout.DENSE, networks[3].layout(), "a truncated variant: the dense file");
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             var images = manager.randomNormal(new Shape(3, 3, 32, 32));
             List<List<float[]>> taps = new ArrayList<>();
@@ -80,6 +88,7 @@ class TorchScriptTest {
             for (int i = 0; i < 3; i++) {
                 assertArrayEquals(taps.get(1).get(i), taps.get(0).get(i), "blocked = dense, layer " + i);
                 assertArrayEquals(taps.get(1).get(i), taps.get(2).get(i), "layer " + i);
+                assertArrayEquals(taps.get(1).get(i), taps.get(3).get(i), "layer " + i);
             }
         }
     }
