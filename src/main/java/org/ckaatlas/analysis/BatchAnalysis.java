@@ -233,7 +233,9 @@ public final class BatchAnalysis {
     private BatchResult result(WorkItem item, int n, List<ImageOutcome> outcomes, Map<Estimator, double[][]> hsic,
             StageTimes times) {
         BatchResult.Executor executor = new BatchResult.Executor(executorId, ProcessHandle.current().pid(),
-                networks.get(0).device().toString(), device.assigned(), device.note(), ModelCache.loads(),
+                networks.get(0).device().toString(), device.assigned(), device.note(),
+                networks.stream().map(network -> network.layout().name().toLowerCase(java.util.Locale.ROOT)).distinct()
+                        .collect(java.util.stream.Collectors.joining(", ")), ModelCache.loads(),
                 Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
         return new BatchResult(item.scope(), item.batch().index(), n, outcomes, hsic, times, executor);
     }

@@ -15,10 +15,10 @@ public record BatchResult(String scope, int batch, int n, List<ImageOutcome> ima
 
     /**
      * The JVM and device a batch ran on (with the GPU address Spark assigned, and why it differs when it
-     * does), and how many models that JVM had built by then.
+     * does), the activation layout its forward ran in, and how many models that JVM had built by then.
      */
-    public record Executor(String executorId, long pid, String device, String assignedGpu, String deviceNote, int modelLoads,
-            String engine) implements Serializable {}
+    public record Executor(String executorId, long pid, String device, String assignedGpu, String deviceNote, String layout,
+            int modelLoads, String engine) implements Serializable {}
 
     /** Whether the batch kept the 4 images unbiased HSIC needs. */
     public boolean contributes() {

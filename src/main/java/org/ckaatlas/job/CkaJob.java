@@ -275,6 +275,7 @@ public final class CkaJob {
             if (e.deviceNote() != null) {
                 entry.put("device_note", e.deviceNote());
             }
+            entry.put("layout", e.layout());
             entry.put("engine", e.engine());
             entry.put("model_loads", batches.stream().mapToInt(BatchResult.Executor::modelLoads).max().orElse(0));
             entry.put("batches", batches.size());

@@ -16,7 +16,7 @@ class RunResultTest {
         double[][] hsic = {{value, value / 2}, {value / 2, value}};
         return new BatchResult(scope, index, 4, List.of(ImageOutcome.ok("x" + index, "l", index, 8, 8)),
                 Map.of(Estimator.UNBIASED, hsic), new StageTimes(),
-                new BatchResult.Executor("1", 7, "cpu()", "none", null, 1, "PyTorch"));
+                new BatchResult.Executor("1", 7, "cpu()", "none", null, "blocked", 1, "PyTorch"));
     }
 
     @Test

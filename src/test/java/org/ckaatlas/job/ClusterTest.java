@@ -181,6 +181,8 @@ class ClusterTest {
                 assertTrue(x.get("assigned_gpu").getAsString().matches("[01]"), executors.toString());
                 assertEquals("cpu()", x.get("device").getAsString());
                 assertTrue(x.get("device_note").getAsString().contains("CUDA is not usable"), executors.toString());
+                // the layout follows the device the forward actually ran on: the CPU's blocked one
+                assertEquals("blocked", x.get("layout").getAsString(), executors.toString());
             }
             // how long each executor's forwards waited for decoded input, and its rate: whether a GPU has enough cores
             String stages = spark.sql("SELECT stages FROM runs WHERE run_id = 'gpus'").first().getString(0);
