@@ -48,23 +48,28 @@ public final class ChannelCka {
      * @return (B, C, C), in the activations' manager, device and dtype; NaN rows and columns for dead channels
      */
     public static NDArray matrices(NDArray activations) {
+        return matrices(activations, SPLIT_ROWS);
+    }
+
+    /** As {@link #matrices(NDArray)}, taking the Grams in row halves from {@code splitRows} rows up. */
+    static NDArray matrices(NDArray activations, long splitRows) {
         Shape s = activations.getShape();
         long perImage = s.get(1) * s.get(2) * Math.max(s.get(2), s.get(3)) * activations.getDataType().getNumOfBytes();
         long chunk = Math.max(1, CHUNK_BYTES / perImage);
         if (s.get(0) <= chunk) {
-            return ofChunk(activations);
+            return ofChunk(activations, splitRows);
         }
         try (NDList parts = new NDList()) {
             for (long from = 0; from < s.get(0); from += chunk) {
                 try (NDArray images = activations.get(new NDIndex("{}:{}", from, Math.min(from + chunk, s.get(0))))) {
-                    parts.add(ofChunk(images));
+                    parts.add(ofChunk(images, splitRows));
                 }
             }
             return NDArrays.concat(parts, 0);
         }
     }
 
-    private static NDArray ofChunk(NDArray activations) {
+    private static NDArray ofChunk(NDArray activations, long splitRows) {
         Shape s = activations.getShape();
         long b = s.get(0);
         long c = s.get(1);
@@ -77,7 +82,7 @@ public final class ChannelCka {
             NDArray centred = activations.sub(columnMeans);
             NDArray dots;
             NDArray traces;
-            if (h >= SPLIT_ROWS) {
+            if (h >= splitRows) {
                 // rows in two halves: G = [G11 G12; G12^T G22], so <G_i, G_j> = <G11_i, G11_j> + 2 <G12_i, G12_j>
                 // + <G22_i, G22_j>. G's symmetric quarter is never computed: 3/4 of both products' FLOPs
                 long a = h / 2;

@@ -55,6 +55,8 @@ class ChannelCkaTest {
             Shape shape = new Shape(b, c, h, w);
             double[] m64 = ChannelCka.matrices(manager.create(a, shape)).toDoubleArray();
             float[] m32 = ChannelCka.matrices(manager.create(a32, shape)).toFloatArray();
+            // the other path: whole Grams where the default takes row halves, and row halves where it does not
+            float[] other = ChannelCka.matrices(manager.create(a32, shape), h >= 32 ? Long.MAX_VALUE : 1).toFloatArray();
             for (int img = 0; img < b; img++) {
                 for (int i = 0; i < c; i++) {
                     for (int j = 0; j < c; j++) {
@@ -62,6 +64,7 @@ class ChannelCkaTest {
                         int at = (img * c + i) * c + j;
                         assertEquals(expected, m64[at], 1e-9, "float64 " + img + ":" + i + "," + j);
                         assertEquals(expected, m32[at], 1e-5, "float32 " + img + ":" + i + "," + j);
+                        assertEquals(expected, other[at], 1e-5, "float32, the other path " + img + ":" + i + "," + j);
                     }
                 }
             }
