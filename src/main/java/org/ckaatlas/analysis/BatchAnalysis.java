@@ -2,7 +2,10 @@ package org.ckaatlas.analysis;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.awt.image.BufferedImage;
@@ -183,8 +186,9 @@ public final class BatchAnalysis {
     }
 
     /**
-     * Per image: the C x C matrix on the device, its statistics on the host, and the running sums
-     * (global always; the image's class too when this is its class batch).
+     * For the pass's channel images: the C x C matrices on the device, then in one pass on the host each
+     * image's summary and the batch's sums for the means (global always; the class's too when this is
+     * its class batch); the matrices themselves are kept only when the run stores them.
      */
     private void channelCka(WorkItem item, AnalysedModel model, int layer, NDArray output, List<ImageRef> images) {
         RunConfig.ChannelMode mode = config.channelCka();
@@ -192,25 +196,38 @@ public final class BatchAnalysis {
             return;
         }
         int c = model.layers().get(layer).channels();
-        float[] all;
-        try (NDArray matrices = ChannelCka.matrices(output)) {
-            all = matrices.toFloatArray();
-        }
+        List<Integer> rows = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
-            ImageRef image = images.get(i);
-            if (!item.channelImages().contains(image.imageId())) {
-                continue;
+            if (item.channelImages().contains(images.get(i).imageId())) {
+                rows.add(i);
             }
-            ChannelCka.Summary s = ChannelCka.summarise(all, i * c * c, c);
-            float[] matrix = mode.matrices() ? Arrays.copyOfRange(all, i * c * c, (i + 1) * c * c) : null;
-            channelRows.accept(ResultRows.channelCka(image.imageId(), image.label(), model.label(), layer, c,
-                    s.deadChannels(), s.meanOffDiagonal(), matrix));
+        }
+        try (NDArray selected = rows.size() == images.size() ? null : rowsOf(output, rows);
+                NDArray matrices = ChannelCka.matrices(selected == null ? output : selected)) {
+            float[] all = matrices.toFloatArray();
+            ChannelCka.Reduced reduced = ChannelCka.reduce(all, rows.size(), c, mode.means());
+            for (int k = 0; k < rows.size(); k++) {
+                ImageRef image = images.get(rows.get(k));
+                ChannelCka.Summary s = reduced.summaries()[k];
+                channelRows.accept(ResultRows.channelCka(image.imageId(), image.label(), model.label(), layer, c,
+                        s.deadChannels(), s.meanOffDiagonal(), mode.matrices() ? Arrays.copyOfRange(all, k * c * c, (k + 1) * c * c) : null));
+            }
             if (mode.means()) {
-                sums.add(Vocabulary.GLOBAL, model.label(), layer, c, all, i * c * c);
+                sums.add(Vocabulary.GLOBAL, model.label(), layer, reduced, rows.size());
                 if (item.isClassScope()) {
-                    sums.add(item.scope(), model.label(), layer, c, all, i * c * c);
+                    sums.add(item.scope(), model.label(), layer, reduced, rows.size());
                 }
             }
+        }
+    }
+
+    /** The given images (first axis) of a batch's output, in order. */
+    private static NDArray rowsOf(NDArray output, List<Integer> rows) {
+        try (NDList parts = new NDList()) {
+            for (int i : rows) {
+                parts.add(output.get(new NDIndex("{}:{}", i, i + 1)));
+            }
+            return NDArrays.concat(parts, 0);
         }
     }
 

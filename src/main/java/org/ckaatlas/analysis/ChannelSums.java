@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.ckaatlas.cka.ChannelCka;
 import org.ckaatlas.cka.ChannelMean;
 
 /**
@@ -15,8 +16,10 @@ import org.ckaatlas.cka.ChannelMean;
 final class ChannelSums {
     private final Map<ChannelSum.Key, ChannelMean> open = new LinkedHashMap<>();
 
-    void add(String scope, String model, int layer, int channels, float[] matrices, int offset) {
-        open.computeIfAbsent(new ChannelSum.Key(scope, model, layer), k -> new ChannelMean(channels)).add(matrices, offset);
+    /** Adds a batch's reduced channel CKA ({@link ChannelCka#reduce} with sums) of {@code images} images. */
+    void add(String scope, String model, int layer, ChannelCka.Reduced batch, int images) {
+        open.computeIfAbsent(new ChannelSum.Key(scope, model, layer), k -> new ChannelMean((int) Math.round(Math.sqrt(batch.sums().length))))
+                .add(batch.sums(), batch.counts(), images);
     }
 
     /** Hands on the sums of every scope other than {@code keep} and the global one. */

@@ -131,8 +131,56 @@ public final class ChannelCka {
     public record Summary(int channels, int deadChannels, double meanOffDiagonal) {}
 
     /**
+     * What the tables need of a batch's matrices: each image's {@link Summary} and, when asked for, the
+     * entry-wise sums and counts of the non-NaN values over the images (a channel mean's increment).
+     *
+     * @param sums null unless asked for; row-major C x C
+     * @param counts null unless asked for
+     */
+    public record Reduced(Summary[] summaries, double[] sums, long[] counts) {}
+
+    /**
+     * One pass over each image's matrix for its summary and the batch's sums together; the means of
+     * every scope then add the batch's C x C sums, not each image's matrix again. At VGG11's widths on
+     * small inputs this host work, done as three passes, was most of the channel CKA stage.
+     *
+     * @param matrices B row-major C x C matrices, as {@link #matrices} returns them copied to the host
+     */
+    public static Reduced reduce(float[] matrices, int b, int c, boolean withSums) {
+        double[] sums = withSums ? new double[c * c] : null;
+        long[] counts = withSums ? new long[c * c] : null;
+        Summary[] summaries = new Summary[b];
+        for (int img = 0; img < b; img++) {
+            int base = img * c * c;
+            double offDiagonal = 0;
+            for (int i = 0; i < c; i++) {
+                for (int j = 0; j < c; j++) {
+                    float v = matrices[base + i * c + j];
+                    if (Float.isNaN(v)) {
+                        continue; // a dead channel's row or column
+                    }
+                    if (i != j) {
+                        offDiagonal += v;
+                    }
+                    if (withSums) {
+                        sums[i * c + j] += v;
+                        counts[i * c + j]++;
+                    }
+                }
+            }
+            int dead = 0;
+            for (int i = 0; i < c; i++) {
+                dead += Float.isNaN(matrices[base + i * c + i]) ? 1 : 0;
+            }
+            long live = c - dead;
+            summaries[img] = new Summary(c, dead, live < 2 ? Double.NaN : offDiagonal / (live * (live - 1)));
+        }
+        return new Reduced(summaries, sums, counts);
+    }
+
+    /**
      * Dead channels are those with a NaN diagonal; the mean runs over off-diagonal entries between
-     * live channels (NaN when fewer than two channels live).
+     * live channels (NaN when fewer than two channels live). The per-image reference for {@link #reduce}.
      */
     public static Summary summarise(float[] matrix, int offset, int channels) {
         int dead = 0;

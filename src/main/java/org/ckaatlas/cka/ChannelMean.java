@@ -21,16 +21,13 @@ public final class ChannelMean implements Serializable {
         this.count = new long[channels * channels];
     }
 
-    /** Adds one image's matrix, row-major, starting at {@code offset}. */
-    public void add(float[] matrix, int offset) {
+    /** Adds a batch's entry-wise sums and non-NaN counts over {@code images} images ({@link ChannelCka#reduce}). */
+    public void add(double[] batchSums, long[] batchCounts, int images) {
         for (int i = 0; i < sum.length; i++) {
-            float v = matrix[offset + i];
-            if (!Float.isNaN(v)) {
-                sum[i] += v;
-                count[i]++;
-            }
+            sum[i] += batchSums[i];
+            count[i] += batchCounts[i];
         }
-        images++;
+        this.images += images;
     }
 
     /** Adds another accumulator's images into this one. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 import java.util.Map;
+import org.ckaatlas.cka.ChannelCka;
 import org.ckaatlas.cka.Estimator;
 import org.ckaatlas.results.Vocabulary;
 import org.junit.jupiter.api.Test;
@@ -42,9 +43,9 @@ class RunResultTest {
     @Test
     void aLabelsChannelSumsAreHandedOnWhenTheNextLabelStarts() {
         ChannelSums sums = new ChannelSums();
-        float[] m = {1, 0.5f, 0.5f, 1};
-        sums.add(Vocabulary.GLOBAL, "a", 0, 2, m, 0);
-        sums.add("class:cat", "a", 0, 2, m, 0);
+        ChannelCka.Reduced m = new ChannelCka.Reduced(new ChannelCka.Summary[0], new double[] {1, 0.5, 0.5, 1}, new long[] {1, 1, 1, 1});
+        sums.add(Vocabulary.GLOBAL, "a", 0, m, 1);
+        sums.add("class:cat", "a", 0, m, 1);
         assertEquals(List.of(), sums.closeAllBut("class:cat"));
         List<ChannelSum> closed = sums.closeAllBut("class:dog");
         assertEquals(List.of(new ChannelSum.Key("class:cat", "a", 0)), closed.stream().map(ChannelSum::key).toList());

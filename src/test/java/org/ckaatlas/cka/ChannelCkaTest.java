@@ -91,6 +91,49 @@ class ChannelCkaTest {
     }
 
     @Test
+    void theOnePassReductionIsEachImagesSummaryAndTheEntrywiseSums() {
+        int b = 4;
+        int c = 6;
+        int h = 7;
+        double[] a = activations(new Random(11), b, c, h, h);
+        for (int k = 0; k < h * h; k++) {
+            a[(1 * c + 4) * h * h + k] = 0;   // image 1, channel 4: dead
+            a[(3 * c + 2) * h * h + k] = 2.5; // image 3, channel 2: constant
+        }
+        float[] a32 = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            a32[i] = (float) a[i];
+        }
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            NDArray m = ChannelCka.matrices(manager.create(a32, new Shape(b, c, h, h)));
+            float[] host = m.toFloatArray();
+            ChannelCka.Reduced reduced = ChannelCka.reduce(host, b, c, true);
+            assertEquals(null, ChannelCka.reduce(host, b, c, false).sums());
+            double[] sums = new double[c * c];
+            long[] counts = new long[c * c];
+            for (int img = 0; img < b; img++) {
+                ChannelCka.Summary expected = ChannelCka.summarise(host, img * c * c, c);
+                ChannelCka.Summary got = reduced.summaries()[img];
+                assertEquals(expected.deadChannels(), got.deadChannels(), "image " + img);
+                assertEquals(expected.meanOffDiagonal(), got.meanOffDiagonal(), 1e-12, "image " + img);
+                for (int k = 0; k < c * c; k++) {
+                    if (!Float.isNaN(host[img * c * c + k])) {
+                        sums[k] += host[img * c * c + k];
+                        counts[k]++;
+                    }
+                }
+            }
+            assertEquals(1, reduced.summaries()[1].deadChannels());
+            assertEquals(1, reduced.summaries()[3].deadChannels());
+            assertEquals(b - 1, counts[4 * c + 4], "the dead channel's entries count only where it lived");
+            for (int k = 0; k < c * c; k++) {
+                assertEquals(counts[k], reduced.counts()[k], "entry " + k);
+                assertEquals(sums[k], reduced.sums()[k], 1e-12, "entry " + k);
+            }
+        }
+    }
+
+    @Test
     void deadAndConstantChannelsAreNanAndCounted() {
         int c = 4;
         int h = 6;
