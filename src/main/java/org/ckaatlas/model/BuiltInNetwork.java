@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The built-in VGG11 trunk on one device: weights drawn from the spec's seed, or loaded (djl:PATH).
@@ -27,6 +28,9 @@ import java.nio.file.Path;
 final class BuiltInNetwork extends ModelNetwork {
     private final Vgg11 block;
     private final BlockedTrunk blocked;
+    /** What the blocked trunk takes on each call: the block's own weight arrays and its pooling pattern. */
+    private final List<NDArray> weights;
+    private final boolean[] poolAfter = Vgg11.poolAfter();
 
     private final boolean postRelu;
 
@@ -50,6 +54,7 @@ final class BuiltInNetwork extends ModelNetwork {
         block.freezeParameters(true);
         postRelu = spec.postRelu();
         blocked = layout == Layout.BLOCKED ? new BlockedTrunk((PtNDManager) model.getNDManager()) : null;
+        weights = block.weights();
     }
 
     /** Writes this network's parameters where {@code djl:PATH} can load them. */
@@ -62,7 +67,7 @@ final class BuiltInNetwork extends ModelNetwork {
     @Override
     public void forward(NDArray images, TapSink sink) {
         if (blocked != null) {
-            blocked.forward(images, block.weights(), Vgg11.poolAfter(), postRelu, sink);
+            blocked.forward(images, weights, poolAfter, postRelu, sink);
         } else {
             block.forwardTaps(new ParameterStore(images.getManager(), false), images, postRelu, sink);
         }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,26 +46,16 @@ public record ModelDescription(List<LayerInfo> layers, int inputSize) {
      */
     static Path blockedVariant(ModelSpec spec) {
         Path sidecar = Path.of(spec.path() + ".json");
-        try {
-            JsonObject json = JsonParser.parseString(Files.readString(sidecar)).getAsJsonObject();
-            if (!json.has("cpu_variant")) {
-                return null;
-            }
-            JsonObject variant = json.getAsJsonObject("cpu_variant");
-            if (!"blocked".equals(variant.get("layout").getAsString())) {
-                return null;
-            }
-            Path file = sidecar.resolveSibling(variant.get("file").getAsString());
-            if (!Files.isRegularFile(file)) {
-                LOG.warn("{} names a blocked-layout CPU variant {} that is not there; running the dense file",
-                        sidecar, file);
-                return null;
-            }
-            return file;
-        } catch (IOException | JsonParseException | IllegalStateException | NullPointerException
-                | UnsupportedOperationException e) {
-            throw new IllegalArgumentException("sidecar " + sidecar + " has no readable cpu_variant: " + e.getMessage());
+        Path file = read(sidecar, "has no readable cpu_variant", json -> {
+            JsonObject variant = json.has("cpu_variant") ? json.getAsJsonObject("cpu_variant") : null;
+            return variant == null || !"blocked".equals(variant.get("layout").getAsString())
+                    ? null : sidecar.resolveSibling(variant.get("file").getAsString());
+        });
+        if (file != null && !Files.isRegularFile(file)) {
+            LOG.warn("{} names a blocked-layout CPU variant {} that is not there; running the dense file", sidecar, file);
+            return null;
         }
+        return file;
     }
 
     /** Index of each layer name, in order; used to resolve --layers. */
@@ -76,8 +67,7 @@ public record ModelDescription(List<LayerInfo> layers, int inputSize) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("no sidecar " + file + " (scripts/export_torchscript.py writes it)");
         }
-        try {
-            JsonObject json = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        return read(file, "is not a cka-atlas sidecar", json -> {
             int inputSize = json.get("input_size").getAsInt();
             String tap = json.has("taps") ? json.get("taps").getAsString() : "output";
             List<LayerInfo> layers = new ArrayList<>();
@@ -95,9 +85,16 @@ public record ModelDescription(List<LayerInfo> layers, int inputSize) {
                 throw new IllegalArgumentException("sidecar " + file + " lists no layers");
             }
             return new ModelDescription(List.copyOf(layers), inputSize);
+        });
+    }
+
+    /** A sidecar's JSON through {@code reader}; an unreadable file, or JSON without what it needs, is one line. */
+    private static <T> T read(Path sidecar, String failure, Function<JsonObject, T> reader) {
+        try {
+            return reader.apply(JsonParser.parseString(Files.readString(sidecar)).getAsJsonObject());
         } catch (IOException | JsonParseException | IllegalStateException | NullPointerException
                 | UnsupportedOperationException e) {
-            throw new IllegalArgumentException("sidecar " + file + " is not a cka-atlas sidecar: " + e.getMessage());
+            throw new IllegalArgumentException("sidecar " + sidecar + " " + failure + ": " + e.getMessage());
         }
     }
 

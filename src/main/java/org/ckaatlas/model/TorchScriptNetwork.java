@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,26 +48,26 @@ final class TorchScriptNetwork extends ModelNetwork {
         super(Model.newInstance("torchscript", device, "PyTorch"), ModelDescription.of(spec).layers(),
                 blockedFile == null ? Layout.DENSE : Layout.BLOCKED);
         Path file = blockedFile == null ? Path.of(spec.path()) : blockedFile;
+        boolean loaded = false;
         try {
             model.load(file);
+            loaded = true;
         } catch (IOException e) {
-            model.close();
             throw new UncheckedIOException(e);
         } catch (MalformedModelException e) {
-            model.close();
             throw new IllegalArgumentException(file + " is not a TorchScript file: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            model.close();
-            throw e;
+        } finally {
+            if (!loaded) {
+                model.close(); // whatever the failure, the native model goes with it
+            }
         }
     }
 
     @Override
     public void forward(NDArray images, TapSink sink) {
         List<LayerInfo> layers = layers();
-        NDList outputs = !device().isGpu()
-                ? GraphOptimiser.off(() -> model.getBlock().forward(new ParameterStore(images.getManager(), false), new NDList(images), false))
-                : model.getBlock().forward(new ParameterStore(images.getManager(), false), new NDList(images), false);
+        Supplier<NDList> run = () -> model.getBlock().forward(new ParameterStore(images.getManager(), false), new NDList(images), false);
+        NDList outputs = device().isGpu() ? run.get() : GraphOptimiser.off(run);
         try {
             if (outputs.size() != layers.size()) {
                 throw new IllegalStateException("the TorchScript returns " + outputs.size() + " outputs; its sidecar names "

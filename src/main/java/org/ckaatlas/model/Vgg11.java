@@ -54,7 +54,7 @@ public final class Vgg11 extends AbstractBlock {
                 weights.add(p.getArray());
             }
         }
-        return weights;
+        return List.copyOf(weights);
     }
 
     public static String name(int layer) {
