@@ -17,9 +17,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -56,6 +58,8 @@ public final class BatchAnalysis {
     private final Configuration hadoop;
     private final Preprocessing preprocessing;
     private final String executorId;
+    /** The networks' activation layouts, as runs.versions reports them ("blocked", or "dense, blocked"). */
+    private final String layouts;
     private final Consumer<GenericRecord> channelRows;
     private final Consumer<GenericRecord> gridRows;
     private final ChannelSums sums = new ChannelSums();
@@ -77,6 +81,8 @@ public final class BatchAnalysis {
         this.hadoop = hadoop;
         this.preprocessing = config.preprocessing(models.get(0).inputSize());
         this.executorId = executorId;
+        this.layouts = networks.stream().map(network -> network.layout().name().toLowerCase(Locale.ROOT)).distinct()
+                .collect(Collectors.joining(", "));
         this.channelRows = channelRows;
         this.gridRows = gridRows;
     }
@@ -213,9 +219,9 @@ public final class BatchAnalysis {
                         s.deadChannels(), s.meanOffDiagonal(), mode.matrices() ? Arrays.copyOfRange(all, k * c * c, (k + 1) * c * c) : null));
             }
             if (mode.means()) {
-                sums.add(Vocabulary.GLOBAL, model.label(), layer, reduced, rows.size());
+                sums.add(Vocabulary.GLOBAL, model.label(), layer, reduced);
                 if (item.isClassScope()) {
-                    sums.add(item.scope(), model.label(), layer, reduced, rows.size());
+                    sums.add(item.scope(), model.label(), layer, reduced);
                 }
             }
         }
@@ -250,9 +256,7 @@ public final class BatchAnalysis {
     private BatchResult result(WorkItem item, int n, List<ImageOutcome> outcomes, Map<Estimator, double[][]> hsic,
             StageTimes times) {
         BatchResult.Executor executor = new BatchResult.Executor(executorId, ProcessHandle.current().pid(),
-                networks.get(0).device().toString(), device.assigned(), device.note(),
-                networks.stream().map(network -> network.layout().name().toLowerCase(java.util.Locale.ROOT)).distinct()
-                        .collect(java.util.stream.Collectors.joining(", ")), ModelCache.loads(),
+                networks.get(0).device().toString(), device.assigned(), device.note(), layouts, ModelCache.loads(),
                 Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
         return new BatchResult(item.scope(), item.batch().index(), n, outcomes, hsic, times, executor);
     }

@@ -16,10 +16,10 @@ import org.ckaatlas.cka.ChannelMean;
 final class ChannelSums {
     private final Map<ChannelSum.Key, ChannelMean> open = new LinkedHashMap<>();
 
-    /** Adds a batch's reduced channel CKA ({@link ChannelCka#reduce} with sums) of {@code images} images. */
-    void add(String scope, String model, int layer, ChannelCka.Reduced batch, int images) {
-        open.computeIfAbsent(new ChannelSum.Key(scope, model, layer), k -> new ChannelMean((int) Math.round(Math.sqrt(batch.sums().length))))
-                .add(batch.sums(), batch.counts(), images);
+    /** Adds a batch's reduced channel CKA ({@link ChannelCka#reduce} with sums). */
+    void add(String scope, String model, int layer, ChannelCka.Reduced batch) {
+        open.computeIfAbsent(new ChannelSum.Key(scope, model, layer), k -> new ChannelMean(batch.channels()))
+                .add(batch.sums(), batch.counts(), batch.images());
     }
 
     /** Hands on the sums of every scope other than {@code keep} and the global one. */

@@ -43,9 +43,10 @@ class RunResultTest {
     @Test
     void aLabelsChannelSumsAreHandedOnWhenTheNextLabelStarts() {
         ChannelSums sums = new ChannelSums();
-        ChannelCka.Reduced m = new ChannelCka.Reduced(new ChannelCka.Summary[0], new double[] {1, 0.5, 0.5, 1}, new long[] {1, 1, 1, 1});
-        sums.add(Vocabulary.GLOBAL, "a", 0, m, 1);
-        sums.add("class:cat", "a", 0, m, 1);
+        ChannelCka.Reduced m = new ChannelCka.Reduced(2, new ChannelCka.Summary[] {new ChannelCka.Summary(2, 0, 0.5)},
+                new double[] {1, 0.5, 0.5, 1}, new long[] {1, 1, 1, 1});
+        sums.add(Vocabulary.GLOBAL, "a", 0, m);
+        sums.add("class:cat", "a", 0, m);
         assertEquals(List.of(), sums.closeAllBut("class:cat"));
         List<ChannelSum> closed = sums.closeAllBut("class:dog");
         assertEquals(List.of(new ChannelSum.Key("class:cat", "a", 0)), closed.stream().map(ChannelSum::key).toList());

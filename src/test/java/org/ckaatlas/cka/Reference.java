@@ -6,6 +6,30 @@ import java.util.Random;
 final class Reference {
     private Reference() {}
 
+    /**
+     * One image's channel summary, pair by pair: dead channels are those with a NaN diagonal; the mean
+     * runs over off-diagonal entries between live channels (NaN when fewer than two channels live).
+     */
+    static ChannelCka.Summary channelSummary(float[] matrix, int offset, int channels) {
+        int dead = 0;
+        boolean[] live = new boolean[channels];
+        for (int i = 0; i < channels; i++) {
+            live[i] = !Float.isNaN(matrix[offset + i * channels + i]);
+            dead += live[i] ? 0 : 1;
+        }
+        double sum = 0;
+        long count = 0;
+        for (int i = 0; i < channels; i++) {
+            for (int j = 0; j < channels; j++) {
+                if (i != j && live[i] && live[j]) {
+                    sum += matrix[offset + i * channels + j];
+                    count++;
+                }
+            }
+        }
+        return new ChannelCka.Summary(channels, dead, count == 0 ? Double.NaN : sum / count);
+    }
+
     /** K = X X^T, X given as n rows of features. */
     static double[] gram(double[][] x) {
         int n = x.length;
