@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.ckaatlas.data.SampleData;
 import org.ckaatlas.results.Table;
 import org.junit.jupiter.api.Test;
@@ -20,22 +18,12 @@ class NightlyTest {
     @TempDir
     Path dir;
 
-    private record Result(int code, String output) {}
-
-    private Result nightly(Path job, String date) throws IOException, InterruptedException {
+    private Cli.Nightly nightly(Path job, String date) throws IOException, InterruptedException {
         return nightly(job, date, dir.resolve("locks"));
     }
 
-    private Result nightly(Path job, String date, Path lockDir) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("bash", "scripts/nightly", job.toString()).redirectErrorStream(true);
-        pb.environment().put("NIGHTLY_DATE", date);
-        pb.environment().put("CKA_LOCK_DIR", lockDir.toString());
-        pb.environment().put("CKA_LOG_DIR", dir.resolve("logs").toString());
-        pb.environment().put("CKA_JAVA_OPTS", "-Xmx1g");
-        Process p = pb.start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES));
-        return new Result(p.exitValue(), output);
+    private Cli.Nightly nightly(Path job, String date, Path lockDir) throws IOException, InterruptedException {
+        return Cli.nightly(job, date, lockDir, dir.resolve("logs"));
     }
 
     private boolean present(Path out, String runId) {
@@ -52,13 +40,13 @@ class NightlyTest {
                 "batch-size=4", "channel-cka=summary", "bootstrap=0", "master=local[1]", "retention-days=1",
                 "device=cpu", "no-render=true", "quiet=true", "spark.ui.enabled=false", ""));
 
-        Result first = nightly(job, "2026-11-26");
+        Cli.Nightly first = nightly(job, "2026-11-26");
         assertEquals(0, first.code(), first.output());
         assertTrue(present(out, "tiny-job-2026-11-26"));
         assertTrue(Files.exists(dir.resolve("logs/tiny-job-2026-11-26.log")));
         assertFalse(Files.exists(out.resolve("report")), "no-render=true: tables only");
 
-        Result second = nightly(job, "2026-11-28");
+        Cli.Nightly second = nightly(job, "2026-11-28");
         assertEquals(0, second.code(), second.output());
         assertTrue(present(out, "tiny-job-2026-11-28"));
         for (Table table : List.of(Table.RUNS, Table.IMAGES, Table.LAYERS, Table.HSIC_BATCHES, Table.LAYER_CKA, Table.CHANNEL_CKA)) {
@@ -71,7 +59,7 @@ class NightlyTest {
         Process holder = new ProcessBuilder("flock", dir.resolve("locks/tiny-job.lock").toString(), "sleep", "60").start();
         try {
             Thread.sleep(500);
-            Result refused = nightly(job, "2026-11-28");
+            Cli.Nightly refused = nightly(job, "2026-11-28");
             assertEquals(75, refused.code(), refused.output());
             assertTrue(refused.output().contains("already running"), refused.output());
         } finally {
@@ -81,12 +69,12 @@ class NightlyTest {
             holder.waitFor();
         }
 
-        Result rerun = nightly(job, "2026-11-28");
+        Cli.Nightly rerun = nightly(job, "2026-11-28");
         assertEquals(0, rerun.code(), rerun.output());
         try (var files = Files.list(Path.of(Table.RUNS.partitionPath(out.toString(), "tiny-job-2026-11-28")))) {
             assertEquals(1L, files.filter(f -> f.getFileName().toString().endsWith(".parquet")).count(), "one copy of the night");
         }
-        Result badJob = nightly(dir.resolve("missing.properties"), "2026-11-28");
+        Cli.Nightly badJob = nightly(dir.resolve("missing.properties"), "2026-11-28");
         assertEquals(2, badJob.code(), badJob.output());
     }
 
@@ -112,7 +100,7 @@ class NightlyTest {
     void deviceQuietAndNoRenderComeFromTheJobFile() throws Exception {
         Path job = dir.resolve("gpu.properties");
         Files.writeString(job, "data=" + dir.resolve("data") + "\nout=" + dir.resolve("out") + "\ndevice=tpu\nquiet=false\nno-render=true\n");
-        Result result = nightly(job, "2026-11-28");
+        Cli.Nightly result = nightly(job, "2026-11-28");
         assertEquals(2, result.code(), result.output());
         String log = Files.readString(dir.resolve("logs/gpu-2026-11-28.log"));
         assertTrue(log.contains("--device") && log.contains("tpu"), log);
@@ -152,7 +140,7 @@ class NightlyTest {
         assertFalse(Files.exists(dir.resolve("logs")), "nothing started");
     }
 
-    private static void assertRefused(Result result, int code, String mentions) {
+    private static void assertRefused(Cli.Nightly result, int code, String mentions) {
         assertEquals(code, result.code(), result.output());
         assertEquals(1, result.output().strip().lines().count(), "one line: " + result.output());
         assertTrue(result.output().contains(mentions), result.output());

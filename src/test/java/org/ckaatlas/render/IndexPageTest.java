@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -247,7 +246,7 @@ class IndexPageTest {
         Files.writeString(job, String.join("\n", "data=" + broken, "out=" + nightlyOut,
                 "model=torchscript:" + Path.of("src/test/resources/fixtures/tiny_vgg.pt").toAbsolutePath(),
                 "batch-size=4", "bootstrap=0", "master=local[1]", "device=cpu", "spark.ui.enabled=false", ""));
-        Nightly failed = nightly(job);
+        Cli.Nightly failed = nightly(job);
         assertEquals(3, failed.code(), failed.output());
         Document index = Jsoup.parse(IndexPage.folder(nightlyOut.toString()).resolve("index.html").toFile(), "UTF-8");
         assertEquals("failed", index.select("tr.failed td.status").text(), index.outerHtml());
@@ -260,25 +259,15 @@ class IndexPageTest {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
         Files.writeString(report, "a file where the report folder goes");
-        Nightly refused = nightly(job);
+        Cli.Nightly refused = nightly(job);
         assertEquals(2, refused.code(), refused.output());
         List<String> lines = refused.output().lines().filter(l -> l.contains("index page")).toList();
         assertEquals(1, lines.size(), refused.output());
         assertTrue(lines.get(0).startsWith("nightly: "), lines.get(0));
     }
 
-    private record Nightly(int code, String output) {}
-
-    private static Nightly nightly(Path job) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("bash", "scripts/nightly", job.toString()).redirectErrorStream(true);
-        pb.environment().put("NIGHTLY_DATE", "2026-11-05");
-        pb.environment().put("CKA_LOCK_DIR", dir.resolve("locks").toString());
-        pb.environment().put("CKA_LOG_DIR", dir.resolve("logs").toString());
-        pb.environment().put("CKA_JAVA_OPTS", "-Xmx1g");
-        Process p = pb.start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES));
-        return new Nightly(p.exitValue(), output);
+    private static Cli.Nightly nightly(Path job) throws IOException, InterruptedException {
+        return Cli.nightly(job, "2026-11-05", dir.resolve("locks"), dir.resolve("logs"));
     }
 
     private static List<GenericRecord> modelAGlobalUnbiased(String runId) throws IOException {
