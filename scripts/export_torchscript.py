@@ -58,9 +58,11 @@ class Tapped(torch.nn.Module):
     def _hook(self, name):
         def keep(module, inputs, output):
             tap = torch.relu(output) if self.post_relu else output
-            # blocked: to_dense() copies the tap out of oneDNN's layout; dense: clone() keeps it from the
-            # in-place ReLU that may follow
-            self._outputs[name] = tap.to_dense() if self.blocked else (tap if self.post_relu else output.clone())
+            if self.blocked:
+                tap = tap.to_dense()  # a copy, out of oneDNN's layout
+            elif not self.post_relu:
+                tap = tap.clone()  # kept from the in-place ReLU that may follow
+            self._outputs[name] = tap
         return keep
 
     def forward(self, x):

@@ -6,9 +6,11 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.generic.GenericRecordBuilder;
 import org.apache.hadoop.conf.Configuration;
@@ -32,6 +34,10 @@ import org.ckaatlas.analysis.StageTimes;
 import org.ckaatlas.analysis.TaskOutput;
 import org.ckaatlas.analysis.UsageException;
 import org.ckaatlas.analysis.WorkItem;
+import org.ckaatlas.cka.ChannelMean;
+import org.ckaatlas.cka.Estimator;
+import org.ckaatlas.cka.MinibatchHsic;
+import org.ckaatlas.cka.PermutationNull;
 import org.ckaatlas.results.RunLockedException;
 import org.ckaatlas.results.RunPublisher;
 import org.ckaatlas.results.Table;
@@ -158,7 +164,7 @@ public final class CkaJob {
                 String groups = publisher.stagingDir(Table.CHANNEL_GROUPS).toString();
                 outputs.filter(o -> o instanceof ChannelSum)
                         .mapToPair(o -> new Tuple2<>(((ChannelSum) o).key(), ((ChannelSum) o).sum()))
-                        .reduceByKey(org.ckaatlas.cka.ChannelMean::merge, meanPartitions(models, plan, jsc))
+                        .reduceByKey(ChannelMean::merge, meanPartitions(models, plan, jsc))
                         .foreachPartition(new ChannelMeanWriter(dir, groups, config.redundancyThreshold(), hadoop));
             }
             return config.permutations() > 0 ? result.withPValues(pValues(outputs, result, models)) : result;
@@ -172,16 +178,16 @@ public final class CkaJob {
      * p-values computed there against its real sums (small, from the driver); only p-values come back.
      */
     private static Map<String, double[][]> pValues(JavaRDD<TaskOutput> outputs, RunResult result, List<AnalysedModel> models) {
-        Map<String, double[][]> real = new java.util.HashMap<>();
+        Map<String, double[][]> real = new HashMap<>();
         for (String scope : result.scopes()) {
-            org.ckaatlas.cka.MinibatchHsic hsic = result.hsic(scope, org.ckaatlas.cka.Estimator.UNBIASED, ResultRows.layerCount(models));
+            MinibatchHsic hsic = result.hsic(scope, Estimator.UNBIASED, ResultRows.layerCount(models));
             if (hsic.batchCount() > 0) {
                 real.put(scope, hsic.sums());
             }
         }
         return outputs.filter(o -> o instanceof NullSum)
                 .mapToPair(o -> new Tuple2<>(((NullSum) o).scope(), ((NullSum) o).sum()))
-                .reduceByKey(org.ckaatlas.cka.PermutationNull::plus)
+                .reduceByKey(PermutationNull::plus)
                 .mapToPair(t -> new Tuple2<>(t._1(), t._2().pValues(real.get(t._1()))))
                 .collectAsMap();
     }
@@ -243,7 +249,7 @@ public final class CkaJob {
      * batch wall time per task (a GPU executor whose decode wait is large needs more cores per task).
      */
     private static Map<String, Map<String, Object>> perExecutor(RunResult result) {
-        Map<String, Map<String, Object>> m = new java.util.TreeMap<>();
+        Map<String, Map<String, Object>> m = new TreeMap<>();
         Map<String, Integer> images = result.imagesByExecutor();
         result.timesByExecutor().forEach((jvm, times) -> {
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -266,7 +272,7 @@ public final class CkaJob {
         v.put("master", spark.sparkContext().master());
         v.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         v.put("driver_cores", Runtime.getRuntime().availableProcessors());
-        Map<String, Map<String, Object>> executors = new java.util.TreeMap<>();
+        Map<String, Map<String, Object>> executors = new TreeMap<>();
         result.executors().forEach((jvm, batches) -> {
             Map<String, Object> entry = new LinkedHashMap<>();
             BatchResult.Executor e = batches.get(batches.size() - 1);

@@ -39,6 +39,8 @@ import org.apache.hadoop.fs.Path;
  * </ol>
  */
 public final class RunPublisher implements AutoCloseable {
+    /** How long close waits for a heartbeat write in progress. */
+    private static final int HEARTBEAT_STOP_SECONDS = 10;
     private static final String COMMITTED = "_COMMITTED";
     private static final DateTimeFormatter ATTEMPT = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'")
             .withZone(ZoneOffset.UTC);
@@ -49,9 +51,6 @@ public final class RunPublisher implements AutoCloseable {
     private final String runId;
     private final RunLock lock;
     private final Path staging;
-    /** How long close waits for a heartbeat write in progress. */
-    private static final int HEARTBEAT_STOP_SECONDS = 10;
-
     private final ScheduledExecutorService heartbeat;
     /** Our running row while it is the one in place (rewritten each heartbeat), else null. */
     private GenericRecord running;
