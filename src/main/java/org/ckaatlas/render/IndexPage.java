@@ -1,5 +1,6 @@
 package org.ckaatlas.render;
 
+import static org.ckaatlas.render.ReportPage.TIME;
 import static org.ckaatlas.render.ReportPage.esc;
 
 import java.io.FileNotFoundException;
@@ -11,8 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -26,8 +25,6 @@ import org.ckaatlas.results.Vocabulary;
  * links from elsewhere, every link relative.
  */
 public final class IndexPage {
-    private static final DateTimeFormatter UTC = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT)
-            .withZone(ZoneOffset.UTC);
     private static final String TREND_PREFIX = "trend_";
 
     private final String out;
@@ -128,7 +125,7 @@ public final class IndexPage {
                 .append(".reason{color:#a4161a}.attempts{color:#8a5a00}img{max-width:100%;height:auto}</style></head><body>\n");
         int runs = index.otherRuns().size() + index.jobs().stream().mapToInt(j -> j.runs().size()).sum();
         h.append("<h1>cka-atlas: all runs</h1>\n<p>").append(runs).append(runs == 1 ? " run" : " runs").append(" under <code>")
-                .append(esc(out)).append("</code>, as of ").append(esc(UTC.format(Instant.now())))
+                .append(esc(out)).append("</code>, as of ").append(esc(TIME.format(Instant.now())))
                 .append(". A run that says running but whose driver stopped its heartbeat is shown as abandoned.</p>\n");
         for (RunsIndex.Job job : index.jobs()) {
             h.append("<section class=\"job\" id=\"job-").append(esc(job.name())).append("\">\n<h2>job <code>")
@@ -192,7 +189,7 @@ public final class IndexPage {
             } else {
                 h.append(esc(r.runId()));
             }
-            h.append("</td><td class=\"status\">").append(esc(r.status())).append("</td><td>").append(esc(UTC.format(r.startedAt())))
+            h.append("</td><td class=\"status\">").append(esc(r.status())).append("</td><td>").append(esc(TIME.format(r.startedAt())))
                     .append("</td><td class=\"num\">").append(r.imagesOk()).append("</td><td class=\"num\">").append(r.imagesFailed())
                     .append("</td><td>model a: <code>").append(esc(r.modelA())).append("</code>");
             if (r.modelB() != null) {
@@ -212,7 +209,7 @@ public final class IndexPage {
             n.append("<span class=\"attempts\">").append(r.failedAttempts().size())
                     .append(r.failedAttempts().size() == 1 ? " re-run" : " re-runs").append(" failed; this run stayed as published:");
             for (RunsIndex.FailedAttempt a : r.failedAttempts()) {
-                n.append("<br>").append(a.startedAt() == null ? "?" : esc(UTC.format(a.startedAt()))).append(": ").append(esc(a.error()));
+                n.append("<br>").append(a.startedAt() == null ? "?" : esc(TIME.format(a.startedAt()))).append(": ").append(esc(a.error()));
             }
             n.append("</span>");
         }
@@ -225,7 +222,7 @@ public final class IndexPage {
             return r.error();
         }
         if (Vocabulary.ABANDONED.equals(r.status()) && r.heartbeatAt() != null) {
-            return "no heartbeat since " + UTC.format(r.heartbeatAt()) + ": the driver was killed or lost its machine";
+            return "no heartbeat since " + TIME.format(r.heartbeatAt()) + ": the driver was killed or lost its machine";
         }
         return "no reason recorded";
     }

@@ -21,7 +21,8 @@ import org.ckaatlas.results.Vocabulary;
  * the failed images. Offline: relative links, no scripts, images loaded lazily at their stated size.
  */
 final class ReportPage {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT)
+    /** How the report and the index page show a moment. */
+    static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
 
     private final ReportData data;
