@@ -14,7 +14,6 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -210,13 +209,17 @@ public final class BatchAnalysis {
         }
         try (NDArray selected = rows.size() == images.size() ? null : rowsOf(output, rows);
                 NDArray matrices = ChannelCka.matrices(selected == null ? output : selected)) {
-            float[] all = matrices.toFloatArray();
+            FloatBuffer all = ChannelCka.floats(matrices);
             ChannelCka.Reduced reduced = ChannelCka.reduce(all, rows.size(), c, mode.means());
             for (int k = 0; k < rows.size(); k++) {
                 ImageRef image = images.get(rows.get(k));
                 ChannelCka.Summary s = reduced.summaries()[k];
+                float[] matrix = mode.matrices() ? new float[c * c] : null;
+                if (matrix != null) {
+                    all.get(k * c * c, matrix);
+                }
                 channelRows.accept(ResultRows.channelCka(image.imageId(), image.label(), model.label(), layer, c,
-                        s.deadChannels(), s.meanOffDiagonal(), mode.matrices() ? Arrays.copyOfRange(all, k * c * c, (k + 1) * c * c) : null));
+                        s.deadChannels(), s.meanOffDiagonal(), matrix));
             }
             if (mode.means()) {
                 sums.add(Vocabulary.GLOBAL, model.label(), layer, reduced);

@@ -5,7 +5,10 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /**
  * Per-image channel x channel linear CKA, as the original analysis defines it, for every image of a
@@ -19,7 +22,8 @@ import ai.djl.ndarray.types.Shape;
  * Gram gives the centred Gram directly — no pass over any h x h matrix but the GEMM that reads it. Then
  * one batched Gram (C h^2 w multiply-adds per image) and one batched GEMM over the flattened centred
  * Grams (C^2 h^2), instead of C^2 pairwise evaluations with explicit centring matrices. Both run at 3/4
- * of that for tall maps, where the Grams are taken in row halves (from SPLIT_ROWS rows up).
+ * of that for tall maps, where the Grams are taken in row halves (from SPLIT_ROWS rows up), and the
+ * normalisation runs once for the batch, after its chunks.
  *
  * <p>A channel whose centred Gram is zero — a dead ReLU, a constant map, columns constant over rows —
  * has no CKA: its row and column are NaN. "Zero" is up to rounding:
@@ -42,6 +46,8 @@ public final class ChannelCka {
      */
     private static final long SPLIT_ROWS = 32;
 
+    private static final float SQRT2 = (float) Math.sqrt(2);
+
     private ChannelCka() {}
 
     /**
@@ -57,59 +63,74 @@ public final class ChannelCka {
         Shape s = activations.getShape();
         long perImage = s.get(1) * s.get(2) * Math.max(s.get(2), s.get(3)) * activations.getDataType().getNumOfBytes();
         long chunk = Math.max(1, CHUNK_BYTES / perImage);
-        if (s.get(0) <= chunk) {
-            return ofChunk(activations, splitRows);
-        }
-        try (NDList parts = new NDList()) {
+        NDManager caller = activations.getManager();
+        try (NDManager scope = caller.newSubManager()) {
+            NDList dots = new NDList();
+            NDList squaredNorms = new NDList();
             for (long from = 0; from < s.get(0); from += chunk) {
-                try (NDArray images = activations.get(new NDIndex("{}:{}", from, Math.min(from + chunk, s.get(0))))) {
-                    parts.add(ofChunk(images, splitRows));
-                }
+                NDArray images = activations.get(new NDIndex("{}:{}", from, Math.min(from + chunk, s.get(0))));
+                images.attach(scope);
+                Inner inner = ofChunk(images, splitRows, scope);
+                dots.add(inner.dots());
+                squaredNorms.add(inner.squaredNorms());
             }
-            return NDArrays.concat(parts, 0);
+            NDArray m = normalise(dots.size() == 1 ? dots.get(0) : NDArrays.concat(dots, 0),
+                    squaredNorms.size() == 1 ? squaredNorms.get(0) : NDArrays.concat(squaredNorms, 0));
+            m.attach(caller);
+            return m;
         }
     }
 
-    private static NDArray ofChunk(NDArray activations, long splitRows) {
+    /** Per image, the inner products <HG_iH, HG_jH> (B, C, C) and the squared norms ||A_c||_F^2 (B, C). */
+    private record Inner(NDArray dots, NDArray squaredNorms) {}
+
+    /** {@link Inner} of a chunk of images, in {@code into}; its temporaries are freed before it returns. */
+    private static Inner ofChunk(NDArray activations, long splitRows, NDManager into) {
         Shape s = activations.getShape();
         long b = s.get(0);
         long c = s.get(1);
         long h = s.get(2);
-        NDManager caller = activations.getManager();
-        // every intermediate lives in this scope and is freed with it; only the result goes back
-        try (NDManager scope = caller.newSubManager()) {
+        try (NDManager scope = into.newSubManager()) {
             activations.tempAttach(scope);
             NDArray columnMeans = activations.mean(new int[] {2}, true);
             NDArray centred = activations.sub(columnMeans);
             NDArray dots;
             NDArray traces;
             if (h >= splitRows) {
-                // rows in two halves: G = [G11 G12; G12^T G22], so <G_i, G_j> = <G11_i, G11_j> + 2 <G12_i, G12_j>
-                // + <G22_i, G22_j>. G's symmetric quarter is never computed: 3/4 of both products' FLOPs
+                // rows in two halves T, U: G = [G11 G12; G12^T G22], so <G_i, G_j> = <G11_i, G11_j> + 2 <G12_i, G12_j>
+                // + <G22_i, G22_j>. With U scaled by √2 in place, T [T; √2 U]^T = [G11 | √2 G12] carries the first two
+                // terms in one GEMM, and (√2 U)(√2 U)^T = 2 G22 the third at a quarter's weight: G's lower quarter is
+                // never formed, 3/4 of both products' FLOPs in two GEMMs each
                 long a = h / 2;
+                centred.get(new NDIndex(":, :, {}:", a)).muli(SQRT2); // a view: centred itself changes
                 NDArray top = centred.get(new NDIndex(":, :, :{}", a));
                 NDArray bottom = centred.get(new NDIndex(":, :, {}:", a));
-                NDArray g11 = flatGram(top, top, b, c);
-                NDArray g12 = flatGram(top, bottom, b, c);
-                NDArray g22 = flatGram(bottom, bottom, b, c);
-                dots = dotsOf(g11).addi(dotsOf(g12).muli(2)).addi(dotsOf(g22));
-                traces = diagonal(g11, a).sum(new int[] {2}).addi(diagonal(g22, h - a).sum(new int[] {2}));
+                NDArray upper = flatGram(top, centred, b, c);
+                NDArray lower = flatGram(bottom, bottom, b, c);
+                dots = dotsOf(upper).addi(dotsOf(lower).muli(0.25f));
+                traces = diagonal(upper, h).sum(new int[] {2}).addi(diagonal(lower, h - a).sum(new int[] {2}).muli(0.5f));
             } else {
                 NDArray flat = flatGram(centred, centred, b, c);
                 dots = dotsOf(flat);
                 traces = diagonal(flat, h).sum(new int[] {2});
             }
-            // ||HG_cH||_F is the root of dots' diagonal, read with a stride
-            NDArray norms = diagonal(dots.reshape(b, c * c), c).sqrt();
             // ||A_c||_F^2 = ||HA_c||_F^2 + h ||column means||^2, the first being trace(HG_cH): no pass over A
-            NDArray scale = traces.addi(columnMeans.square().sum(new int[] {2, 3}).muli(h));
-            NDArray dead = norms.lte(scale.muli(DEAD_TOLERANCE));
-            NDArray inverse = NDArrays.where(dead, scope.full(norms.getShape(), Float.NaN, norms.getDataType()), norms.pow(-1));
-            // M = D^-1/2 dots D^-1/2, in place; a dead channel's NaN spreads along its row and column
-            dots.muli(inverse.expandDims(2)).muli(inverse.expandDims(1));
-            dots.attach(caller);
-            return dots;
+            NDArray squaredNorms = traces.addi(columnMeans.square().sum(new int[] {2, 3}).muli(h));
+            dots.attach(into);
+            squaredNorms.attach(into);
+            return new Inner(dots, squaredNorms);
         }
+    }
+
+    /** M = D^-1/2 dots D^-1/2 in place, D the diagonal of dots; a dead channel's NaN spreads along its row and column. */
+    private static NDArray normalise(NDArray dots, NDArray squaredNorms) {
+        Shape s = dots.getShape();
+        long c = s.get(1);
+        // ||HG_cH||_F is the root of dots' diagonal, read with a stride
+        NDArray norms = diagonal(dots.reshape(s.get(0), c * c), c).sqrt();
+        NDArray dead = norms.lte(squaredNorms.muli(DEAD_TOLERANCE));
+        NDArray inverse = NDArrays.where(dead, dots.getManager().full(norms.getShape(), Float.NaN, norms.getDataType()), norms.pow(-1));
+        return dots.muli(inverse.expandDims(2)).muli(inverse.expandDims(1));
     }
 
     /** X Y^T of each image's channel maps, flattened: (B, C, rows of X x rows of Y). */
@@ -122,9 +143,24 @@ public final class ChannelCka {
         return flat.matMul(flat.transpose(0, 2, 1));
     }
 
-    /** Every {@code (n+1)}-th entry of the last axis: the diagonals of n x n matrices stored row-major. */
+    /**
+     * Every {@code (n+1)}-th entry of the last axis: the diagonals of matrices stored row-major with rows
+     * of n entries (of their leading square block, where they have fewer rows than columns).
+     */
     private static NDArray diagonal(NDArray rowMajor, long n) {
         return rowMajor.get(new NDIndex("..., ::{}", n + 1));
+    }
+
+    /**
+     * The floats of a float32 array, row-major, read in place on a CPU (copied from other devices); valid
+     * while the array is open. At C = 512 this halves the host side of channel CKA: DJL's toFloatArray
+     * copies twice into a fresh 1 MiB-per-image array first (scripts/bench-cka).
+     */
+    public static FloatBuffer floats(NDArray array) {
+        if (array.getDataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("float32 expected, not " + array.getDataType());
+        }
+        return array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     /** Per-image statistics of one C x C matrix (row-major), as stored in the channel_cka table. */
@@ -150,37 +186,92 @@ public final class ChannelCka {
      * small inputs this host work, done as three passes, was most of the channel CKA stage. Tested
      * against a pair-by-pair reference (ChannelCkaTest).
      *
-     * @param matrices B row-major C x C matrices, as {@link #matrices} returns them copied to the host
+     * @param matrices B row-major C x C matrices, as {@link #matrices} returns them, read through {@link #floats}
      */
-    public static Reduced reduce(float[] matrices, int b, int c, boolean withSums) {
-        double[] sums = withSums ? new double[c * c] : null;
-        long[] counts = withSums ? new long[c * c] : null;
+    public static Reduced reduce(FloatBuffer matrices, int b, int c, boolean withSums) {
+        int entries = c * c;
+        double[] sums = withSums ? new double[entries] : null;
+        // every image counts once in every entry but its NaNs, which are taken off where they are met
+        long[] counts = withSums ? new long[entries] : null;
         Summary[] summaries = new Summary[b];
         for (int img = 0; img < b; img++) {
-            int base = img * c * c;
-            double offDiagonal = 0;
+            int base = img * entries;
+            int dead = 0;
+            double diagonal = 0;
             for (int i = 0; i < c; i++) {
-                for (int j = 0; j < c; j++) {
-                    float v = matrices[base + i * c + j];
-                    if (Float.isNaN(v)) {
-                        continue; // a dead channel's row or column
-                    }
-                    if (i != j) {
-                        offDiagonal += v;
-                    }
-                    if (withSums) {
-                        sums[i * c + j] += v;
-                        counts[i * c + j]++;
-                    }
+                float v = matrices.get(base + i * c + i);
+                if (Float.isNaN(v)) {
+                    dead++;
+                } else {
+                    diagonal += v;
                 }
             }
-            int dead = 0;
-            for (int i = 0; i < c; i++) {
-                dead += Float.isNaN(matrices[base + i * c + i]) ? 1 : 0;
-            }
+            // a NaN off the diagonal needs a dead channel: |<G_i, G_j>| <= ||G_i|| ||G_j||, finite for live ones
+            double all = dead == 0 ? addAll(matrices, base, entries, sums) : addLive(matrices, base, entries, sums, counts);
             long live = c - dead;
-            summaries[img] = new Summary(c, dead, live < 2 ? Double.NaN : offDiagonal / (live * (live - 1)));
+            summaries[img] = new Summary(c, dead, live < 2 ? Double.NaN : (all - diagonal) / (live * (live - 1)));
+        }
+        if (withSums) {
+            for (int k = 0; k < entries; k++) {
+                counts[k] += b;
+            }
         }
         return new Reduced(c, summaries, sums, counts);
+    }
+
+    /**
+     * The sum of one image's entries, none of them NaN, each also added to {@code sums} (when not null).
+     * Four running totals, not one: a single chain of dependent double additions bounds the loop at one
+     * entry per add latency, about half the host reduction's time at C = 512 (scripts/bench-cka).
+     */
+    private static double addAll(FloatBuffer matrices, int base, int entries, double[] sums) {
+        double t0 = 0;
+        double t1 = 0;
+        double t2 = 0;
+        double t3 = 0;
+        int k = 0;
+        for (; k + 4 <= entries; k += 4) {
+            float v0 = matrices.get(base + k);
+            float v1 = matrices.get(base + k + 1);
+            float v2 = matrices.get(base + k + 2);
+            float v3 = matrices.get(base + k + 3);
+            t0 += v0;
+            t1 += v1;
+            t2 += v2;
+            t3 += v3;
+            if (sums != null) {
+                sums[k] += v0;
+                sums[k + 1] += v1;
+                sums[k + 2] += v2;
+                sums[k + 3] += v3;
+            }
+        }
+        for (; k < entries; k++) {
+            float v = matrices.get(base + k);
+            t0 += v;
+            if (sums != null) {
+                sums[k] += v;
+            }
+        }
+        return (t0 + t1) + (t2 + t3);
+    }
+
+    /** As {@link #addAll}, for an image with dead channels: their NaN rows and columns are skipped and uncounted. */
+    private static double addLive(FloatBuffer matrices, int base, int entries, double[] sums, long[] counts) {
+        double all = 0;
+        for (int k = 0; k < entries; k++) {
+            float v = matrices.get(base + k);
+            if (Float.isNaN(v)) {
+                if (counts != null) {
+                    counts[k]--;
+                }
+                continue;
+            }
+            all += v;
+            if (sums != null) {
+                sums[k] += v;
+            }
+        }
+        return all;
     }
 }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.FloatBuffer;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -92,8 +93,10 @@ class ChannelCkaTest {
 
     @Test
     void theOnePassReductionIsEachImagesSummaryAndTheEntrywiseSums() {
+        // images 0 and 2 have no dead channel (the unchecked path), 1 and 3 one each; 7 x 7 entries leave a
+        // remainder after the loop's steps of four
         int b = 4;
-        int c = 6;
+        int c = 7;
         int h = 7;
         double[] a = activations(new Random(11), b, c, h, h);
         for (int k = 0; k < h * h; k++) {
@@ -107,8 +110,9 @@ class ChannelCkaTest {
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             NDArray m = ChannelCka.matrices(manager.create(a32, new Shape(b, c, h, h)));
             float[] host = m.toFloatArray();
-            ChannelCka.Reduced reduced = ChannelCka.reduce(host, b, c, true);
-            assertEquals(null, ChannelCka.reduce(host, b, c, false).sums());
+            // read in place, as the pipeline does
+            ChannelCka.Reduced reduced = ChannelCka.reduce(ChannelCka.floats(m), b, c, true);
+            assertEquals(null, ChannelCka.reduce(ChannelCka.floats(m), b, c, false).sums());
             double[] sums = new double[c * c];
             long[] counts = new long[c * c];
             for (int img = 0; img < b; img++) {
@@ -156,7 +160,7 @@ class ChannelCkaTest {
                 assertTrue(Float.isNaN(v[3 * c + j]) && Float.isNaN(v[j * c + 3]), "constant row and column");
             }
             assertEquals(1.0, v[0], 1e-6);
-            ChannelCka.Summary s = ChannelCka.reduce(v, 1, c, false).summaries()[0];
+            ChannelCka.Summary s = ChannelCka.reduce(FloatBuffer.wrap(v), 1, c, false).summaries()[0];
             assertEquals(2, s.deadChannels());
             assertEquals(v[1], s.meanOffDiagonal(), 1e-7, "the one live off-diagonal pair, both ways");
         }

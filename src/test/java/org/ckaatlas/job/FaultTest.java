@@ -192,7 +192,9 @@ class FaultTest {
 
     /**
      * A task out of heap in local mode, where the executor is the driver's JVM (Spark would exit it with
-     * 52): one batch of 700 images whose 512 x 512 channel matrices alone (734 MB) exceed a 512 MB heap.
+     * 52): one batch of 700 images at 192 x 192, whose decoded images (310 MB) and the input they are
+     * packed into (as much again) exceed a 512 MB heap. Each image alone fits, so the batch, not an
+     * image, runs out.
      */
     @Test
     void aTaskOutOfMemoryFailsTheRunWithOneLineAndExitCode3() throws Exception {
@@ -202,7 +204,7 @@ class FaultTest {
         List<String> args = args(out, "oom", "--channel-cka", "summary");
         args.set(args.indexOf("--batch-size") + 1, "700");
         args.set(args.indexOf(data.toString()), many.toString());
-        args.set(args.indexOf(Cli.TINY_MODEL), "vgg11:seed=0,input=32");
+        args.set(args.indexOf(Cli.TINY_MODEL), "vgg11:seed=0,input=192");
         Process p = launch("oom", "-Xmx512m", args);
         assertTrue(p.waitFor(3, TimeUnit.MINUTES));
         assertEquals(3, p.exitValue(), log("oom"));
