@@ -46,7 +46,7 @@ public final class ChannelCka {
      */
     private static final long SPLIT_ROWS = 32;
 
-    private static final float SQRT2 = (float) Math.sqrt(2);
+    private static final double SQRT2 = Math.sqrt(2);
 
     private ChannelCka() {}
 
@@ -107,8 +107,8 @@ public final class ChannelCka {
                 NDArray bottom = centred.get(new NDIndex(":, :, {}:", a));
                 NDArray upper = flatGram(top, centred, b, c);
                 NDArray lower = flatGram(bottom, bottom, b, c);
-                dots = dotsOf(upper).addi(dotsOf(lower).muli(0.25f));
-                traces = diagonal(upper, h).sum(new int[] {2}).addi(diagonal(lower, h - a).sum(new int[] {2}).muli(0.5f));
+                dots = dotsOf(upper).addi(dotsOf(lower).muli(0.25));
+                traces = diagonal(upper, h).sum(new int[] {2}).addi(diagonal(lower, h - a).sum(new int[] {2}).muli(0.5));
             } else {
                 NDArray flat = flatGram(centred, centred, b, c);
                 dots = dotsOf(flat);
