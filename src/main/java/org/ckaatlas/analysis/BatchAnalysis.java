@@ -214,9 +214,10 @@ public final class BatchAnalysis {
             for (int k = 0; k < rows.size(); k++) {
                 ImageRef image = images.get(rows.get(k));
                 ChannelCka.Summary s = reduced.summaries()[k];
-                float[] matrix = mode.matrices() ? new float[c * c] : null;
-                if (matrix != null) {
-                    all.get(k * c * c, matrix);
+                float[] matrix = null;
+                if (mode.matrices()) {
+                    matrix = new float[c * c];
+                    all.get(k * c * c, matrix); // out of the view, which lives only as long as the matrices
                 }
                 channelRows.accept(ResultRows.channelCka(image.imageId(), image.label(), model.label(), layer, c,
                         s.deadChannels(), s.meanOffDiagonal(), matrix));

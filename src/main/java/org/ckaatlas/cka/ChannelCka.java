@@ -41,8 +41,10 @@ public final class ChannelCka {
     private static final long CHUNK_BYTES = 16L << 20;
 
     /**
-     * From this many rows up, the Grams are taken in row halves: there the first product is large and
-     * saving its quarter pays for the third small product (conv1-conv4 of VGG11 at 224; scripts/bench-cka).
+     * From this many rows up, the Grams are taken in row halves: there the products are large enough that
+     * saving their quarter pays for the scaling pass and the second GEMM. Measured in two GEMMs per
+     * product at 8 images: 256x56 3.1-3.3 ms per image split against 4.0-5.4 whole; at 512x28 the two were
+     * within this machine's noise, so 28 rows stay whole (conv5-conv8 of VGG11 at 224).
      */
     private static final long SPLIT_ROWS = 32;
 
@@ -74,11 +76,15 @@ public final class ChannelCka {
                 dots.add(inner.dots());
                 squaredNorms.add(inner.squaredNorms());
             }
-            NDArray m = normalise(dots.size() == 1 ? dots.get(0) : NDArrays.concat(dots, 0),
-                    squaredNorms.size() == 1 ? squaredNorms.get(0) : NDArrays.concat(squaredNorms, 0));
+            NDArray m = normalise(joined(dots), joined(squaredNorms));
             m.attach(caller);
             return m;
         }
+    }
+
+    /** The chunks' parts along the image axis; one chunk's as it is, not copied. */
+    private static NDArray joined(NDList parts) {
+        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
     }
 
     /** Per image, the inner products <HG_iH, HG_jH> (B, C, C) and the squared norms ||A_c||_F^2 (B, C). */

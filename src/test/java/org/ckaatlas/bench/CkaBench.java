@@ -159,7 +159,6 @@ public final class CkaBench {
         return (System.nanoTime() - t1) / 1e9 / pairs * c * (c - 1) / 2.0;
     }
 
-
     private static double[][] channel(float[] values, int c, int h) {
         double[][] m = new double[h][h];
         for (int y = 0; y < h; y++) {
