@@ -23,7 +23,8 @@ import java.nio.FloatBuffer;
  * one batched Gram (C h^2 w multiply-adds per image) and one batched GEMM over the flattened centred
  * Grams (C^2 h^2), instead of C^2 pairwise evaluations with explicit centring matrices. Both run at 3/4
  * of that for tall maps, where the Grams are taken in row halves (from SPLIT_ROWS rows up), and the
- * normalisation runs once for the batch, after its chunks.
+ * normalisation runs once for the batch, after its chunks. The second GEMM runs on oneDNN for wide layers
+ * on CPUs ({@link InnerProducts}).
  *
  * <p>A channel whose centred Gram is zero — a dead ReLU, a constant map, columns constant over rows —
  * has no CKA: its row and column are NaN. "Zero" is up to rounding:
@@ -113,7 +114,7 @@ public final class ChannelCka {
                 NDArray bottom = centred.get(new NDIndex(":, :, {}:", a));
                 NDArray upper = flatGram(top, centred, b, c);
                 NDArray lower = flatGram(bottom, bottom, b, c);
-                dots = dotsOf(upper).addi(dotsOf(lower).muli(0.25));
+                dots = dotsOf(lower).mul(0.25).addi(dotsOf(upper)); // not muli: oneDNN's products are read-only
                 traces = diagonal(upper, h).sum(new int[] {2}).addi(diagonal(lower, h - a).sum(new int[] {2}).muli(0.5));
             } else {
                 NDArray flat = flatGram(centred, centred, b, c);
@@ -128,7 +129,7 @@ public final class ChannelCka {
         }
     }
 
-    /** M = D^-1/2 dots D^-1/2 in place, D the diagonal of dots; a dead channel's NaN spreads along its row and column. */
+    /** M = D^-1/2 dots D^-1/2, D the diagonal of dots; a dead channel's NaN spreads along its row and column. */
     private static NDArray normalise(NDArray dots, NDArray squaredNorms) {
         Shape s = dots.getShape();
         long c = s.get(1);
@@ -136,7 +137,7 @@ public final class ChannelCka {
         NDArray norms = diagonal(dots.reshape(s.get(0), c * c), c).sqrt();
         NDArray dead = norms.lte(squaredNorms.muli(DEAD_TOLERANCE));
         NDArray inverse = NDArrays.where(dead, dots.getManager().full(norms.getShape(), Float.NaN, norms.getDataType()), norms.pow(-1));
-        return dots.muli(inverse.expandDims(2)).muli(inverse.expandDims(1));
+        return dots.mul(inverse.expandDims(2)).muli(inverse.expandDims(1)); // dots may be read-only (InnerProducts)
     }
 
     /** X Y^T of each image's channel maps, flattened: (B, C, rows of X x rows of Y). */
@@ -146,7 +147,7 @@ public final class ChannelCka {
 
     /** The (B, C, C) inner products of flattened Grams. */
     private static NDArray dotsOf(NDArray flat) {
-        return flat.matMul(flat.transpose(0, 2, 1));
+        return InnerProducts.of(flat, flat);
     }
 
     /**

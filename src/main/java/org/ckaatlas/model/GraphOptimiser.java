@@ -14,12 +14,12 @@ import java.util.function.Supplier;
  * dense TorchScript file ran 0.95x with it on (scripts/bench-forward). DJL's property, when set,
  * still wins for the files DJL's own forward runs: it sets the flag again before each call.
  */
-final class GraphOptimiser {
+public final class GraphOptimiser {
     private static final boolean DJL_DEFAULT = Boolean.parseBoolean(System.getProperty("ai.djl.pytorch.graph_optimizer", "true"));
 
     private GraphOptimiser() {}
 
-    static <T> T off(Supplier<T> call) {
+    public static <T> T off(Supplier<T> call) {
         JniUtils.setGraphExecutorOptimize(false);
         try {
             return call.get();

@@ -6,11 +6,14 @@ import ai.djl.ndarray.NDManager;
 
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.ckaatlas.cka.ChannelCka;
 import org.ckaatlas.cka.Grams;
 import org.ckaatlas.cka.Hsic;
+import org.ckaatlas.cka.InnerProducts;
 import org.ckaatlas.model.LayerInfo;
 import org.ckaatlas.model.ModelCache;
 import org.ckaatlas.model.ModelSpec;
@@ -39,6 +42,7 @@ public final class CkaBench {
         System.out.printf(Locale.ROOT, "cka-atlas bench-cka: %d cores, libtorch threads %s%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("ai.djl.pytorch.num_threads", "default"));
         channelCka(imagesPerLayer);
+        secondProduct(imagesPerLayer);
         layerHsic(batch);
     }
 
@@ -123,6 +127,56 @@ public final class CkaBench {
                 + " channel CKA takes %.0f%% of the forward's time, %.0f%% with the host reduction%n", ratio,
                 Arrays.stream(ratios).min().orElse(0), Arrays.stream(ratios).max().orElse(0), ratio >= 0.8 ? "met" : "NOT met",
                 100 * totalOurs / forward, 100 * (totalOurs + totalHost) / forward);
+    }
+
+    /**
+     * The second product (each image's flattened Grams against themselves) of every layer wide enough for
+     * oneDNN, on oneDNN's inner product and on libtorch's matmul (MKL), in turns on the same inputs.
+     */
+    private static void secondProduct(int images) {
+        int rounds = 9;
+        System.out.printf(Locale.ROOT, "%n1b. The second product alone, (C x h^2)(C x h^2)^T per image, on oneDNN and on libtorch's matmul (MKL)"
+                + "%n    (float32, %d images, median of %d rounds taken in turns)%n", images, rounds);
+        System.out.printf(Locale.ROOT, "%-13s %12s %12s %12s %12s %10s%n", "C x h^2", "oneDNN ms", "GFLOP/s", "matmul ms", "GFLOP/s", "max |diff|");
+        // each distinct (C, h) of VGG11 at 224 once
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        for (LayerInfo layer : Vgg11.layers(224, false)) {
+            shapes.putIfAbsent(layer.channels() + "x" + layer.height(), new long[] {layer.channels(), (long) layer.height() * layer.height()});
+        }
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            for (long[] shape : shapes.values()) {
+                long c = shape[0];
+                long k = shape[1];
+                NDArray flat = manager.randomNormal(new Shape(images, c, k));
+                if (!InnerProducts.onOneDnn(flat, flat)) {
+                    System.out.printf(Locale.ROOT, "%-13s not on oneDNN here%n", c + "x" + k);
+                    continue;
+                }
+                double[] onednn = new double[rounds];
+                double[] matmul = new double[rounds];
+                double diff = 0;
+                for (int round = -1; round < rounds; round++) {
+                    try (NDManager scope = manager.newSubManager()) {
+                        long t0 = System.nanoTime();
+                        NDArray a = InnerProducts.of(flat, flat);
+                        a.attach(scope);
+                        long t1 = System.nanoTime();
+                        NDArray b = flat.matMul(flat.transpose(0, 2, 1));
+                        b.attach(scope);
+                        long t2 = System.nanoTime();
+                        if (round >= 0) {
+                            onednn[round] = (t1 - t0) / 1e6 / images;
+                            matmul[round] = (t2 - t1) / 1e6 / images;
+                        } else {
+                            diff = a.sub(b).abs().max().getFloat() / b.abs().max().getFloat();
+                        }
+                    }
+                }
+                double gflop = 2.0 * c * c * k / 1e9;
+                System.out.printf(Locale.ROOT, "%-13s %12.2f %12.1f %12.2f %12.1f %10.1e%n", c + "x" + k, median(onednn),
+                        gflop / median(onednn) * 1e3, median(matmul), gflop / median(matmul) * 1e3, diff);
+            }
+        }
     }
 
     /** Channel CKA's FLOPs for one image's tap: the Grams (2 C h^2 w) and their inner products (2 C^2 h^2), in full. */

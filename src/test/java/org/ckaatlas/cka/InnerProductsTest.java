@@ -1,0 +1,46 @@
+package org.ckaatlas.cka;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.Test;
+
+/** oneDNN's inner products against libtorch's matmul in float64, and which products take them. */
+class InnerProductsTest {
+    @Test
+    void oneDnnsProductsAreEachImagesProductToFloat32Rounding() {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            NDArray x = manager.randomNormal(new Shape(3, 256, 300));
+            NDArray y = manager.randomNormal(new Shape(3, 320, 300));
+            assertTrue(InnerProducts.onOneDnn(x, y), "this libtorch runs oneDNN's inner product");
+            NDArray products = InnerProducts.of(x, y);
+            assertEquals(new Shape(3, 256, 320), products.getShape());
+            assertEquals(DataType.FLOAT32, products.getDataType());
+            double[] expected = x.toType(DataType.FLOAT64, true).matMul(y.toType(DataType.FLOAT64, true).transpose(0, 2, 1)).toDoubleArray();
+            float[] actual = products.toFloatArray();
+            for (int k = 0; k < expected.length; k++) {
+                // a sum of 300 products of unit normals: |value| ~ 17, float32 rounding ~ 1e-5 of the terms' scale
+                assertEquals(expected[k], actual[k], 1e-3, "entry " + k);
+            }
+        }
+    }
+
+    @Test
+    void smallProductsOtherTypesAndLibtorchsOwnTakeMatmulWithTheSameResult() {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            NDArray narrow = manager.randomNormal(new Shape(2, 128, 50));
+            assertFalse(InnerProducts.onOneDnn(narrow, narrow), "128 x 128 is below oneDNN's threshold");
+            assertArrayEquals(narrow.matMul(narrow.transpose(0, 2, 1)).toFloatArray(), InnerProducts.of(narrow, narrow).toFloatArray());
+            NDArray wide64 = manager.randomNormal(new Shape(1, 256, 40)).toType(DataType.FLOAT64, true);
+            assertFalse(InnerProducts.onOneDnn(wide64, wide64), "oneDNN has no float64 inner product");
+            assertArrayEquals(wide64.matMul(wide64.transpose(0, 2, 1)).toDoubleArray(), InnerProducts.of(wide64, wide64).toDoubleArray());
+        }
+    }
+}
