@@ -1,8 +1,10 @@
 package org.ckaatlas.results;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ChecksumFileSystem;
+import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -20,24 +22,49 @@ import org.apache.parquet.io.PositionOutputStream;
 final class ClosableOutputFile implements OutputFile {
     private final FileSystem fs;
     private final Path path;
+    private final boolean inExistingFolder;
     private PositionOutputStream stream;
 
+    /** A file whose missing parent folders are created with it. */
     ClosableOutputFile(Path path, Configuration conf) throws IOException {
+        this(path, conf, false);
+    }
+
+    /**
+     * @param inExistingFolder fail, instead of creating the parent folder, when it is not there: an
+     *     executor's file goes in a staging folder its driver made, and a folder that is gone belongs to a
+     *     run that has failed and cleaned up, which a task still running must not bring back
+     */
+    ClosableOutputFile(Path path, Configuration conf, boolean inExistingFolder) throws IOException {
         FileSystem any = path.getFileSystem(conf);
         this.fs = any instanceof ChecksumFileSystem checksummed ? checksummed.getRawFileSystem() : any;
         this.path = fs.makeQualified(path);
+        this.inExistingFolder = inExistingFolder;
     }
 
     @Override
     public PositionOutputStream create(long blockSizeHint) throws IOException {
-        stream = HadoopStreams.wrap(fs.create(path, false));
+        stream = HadoopStreams.wrap(open(false));
         return stream;
     }
 
     @Override
     public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
-        stream = HadoopStreams.wrap(fs.create(path, true));
+        stream = HadoopStreams.wrap(open(true));
         return stream;
+    }
+
+    private FSDataOutputStream open(boolean overwrite) throws IOException {
+        if (!inExistingFolder) {
+            return fs.create(path, overwrite);
+        }
+        // HDFS's createNonRecursive refuses a missing parent; Hadoop's local file system makes it anyway, so
+        // look first: a folder removed in the microseconds between the two is the one case left
+        if (!fs.exists(path.getParent())) {
+            throw new FileNotFoundException("its folder " + path.getParent() + " is gone: the run has ended");
+        }
+        return fs.createNonRecursive(path, overwrite, fs.getConf().getInt("io.file.buffer.size", 4096),
+                fs.getDefaultReplication(path), fs.getDefaultBlockSize(path), null);
     }
 
     @Override

@@ -13,6 +13,8 @@ import org.apache.parquet.hadoop.ParquetWriter;
  * are made and nothing is held in memory but parquet's current row group. {@link #commit} renames it to
  * {@code part-<partition>.parquet}; a failed attempt {@link #abort}s. A retried or speculative attempt of
  * the same partition writes the same rows (the analysis is deterministic), so whichever commits last wins.
+ * The file goes in the folder the driver staged for its table and never makes one: a task still running
+ * after its run failed and removed its staging fails its next file instead of bringing the folder back.
  */
 public final class PartFile implements AutoCloseable {
     private final Path dir;
@@ -38,7 +40,7 @@ public final class PartFile implements AutoCloseable {
     public void write(GenericRecord row) {
         try {
             if (writer == null) {
-                file = new ClosableOutputFile(temporary(), conf);
+                file = new ClosableOutputFile(temporary(), conf, true);
                 writer = TableFiles.writer(file, schema, conf);
             }
             writer.write(row);

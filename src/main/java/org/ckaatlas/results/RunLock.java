@@ -157,9 +157,12 @@ public final class RunLock implements AutoCloseable {
             }
         } catch (java.io.FileNotFoundException e) {
             return null;
-        } catch (JsonSyntaxException e) {
-            // being rewritten: judged by its modification time below
+        } catch (JsonSyntaxException | org.apache.hadoop.fs.ChecksumException e) {
+            // being rewritten, or cut short by a driver killed mid-heartbeat (the local file system's .crc
+            // sidecar, written apart, may disagree with it): judged by its modification time below
         }
-        return new Holder("?", "?", "?", -1, status.getModificationTime(), status.getModificationTime(), 10);
+        // as if its period were the shortest, one second: a live driver's rewrite lasts milliseconds, so a lock
+        // unreadable for six seconds lost its writer in the middle of one (FaultTest's kill -9 met one)
+        return new Holder("?", "?", "?", -1, status.getModificationTime(), status.getModificationTime(), 1);
     }
 }

@@ -36,4 +36,20 @@ class RunLockTest {
         }
         assertNull(RunLock.holder(fs, out, "r"));
     }
+
+    @Test
+    void aLockCutShortByAKillMidHeartbeatRefusesForSixSecondsThenIsTakenOver() throws Exception {
+        FileSystem fs = FileSystem.getLocal(new Configuration());
+        org.apache.hadoop.fs.Path out = new org.apache.hadoop.fs.Path(dir.toUri());
+        long now = System.currentTimeMillis();
+        // a driver with a ten-second heartbeat, killed while it rewrote its lock: half a JSON object is left
+        RunLock.acquire(fs, out, new RunLock.Holder("r", "dead", "host", 42, now, now, 10)).heartbeat(now);
+        java.nio.file.Path lock = dir.resolve("_locks/run_id=r");
+        java.nio.file.Files.writeString(lock, "{\"runId\":\"r\",\"attem");
+        assertThrows(RunLockedException.class, () -> RunLock.acquire(fs, out, holder("next", now)), "it may be a rewrite in progress");
+        java.nio.file.Files.setLastModifiedTime(lock, java.nio.file.attribute.FileTime.fromMillis(now - 7_000));
+        try (RunLock next = RunLock.acquire(fs, out, holder("next", now))) {
+            assertEquals("next", RunLock.holder(fs, out, "r").attempt());
+        }
+    }
 }
