@@ -38,7 +38,10 @@ class InnerProductsTest {
             NDArray narrow = manager.randomNormal(new Shape(2, 128, 50));
             assertFalse(InnerProducts.onOneDnn(narrow, narrow), "128 x 128 is below oneDNN's threshold");
             assertArrayEquals(narrow.matMul(narrow.transpose(0, 2, 1)).toFloatArray(), InnerProducts.of(narrow, narrow).toFloatArray());
-            NDArray wide64 = manager.randomNormal(new Shape(1, 256, 40)).toType(DataType.FLOAT64, true);
+            NDArray short32 = manager.randomNormal(new Shape(2, 512, 16));
+            assertFalse(InnerProducts.onOneDnn(short32, short32), "16 terms are too few");
+            assertArrayEquals(short32.matMul(short32.transpose(0, 2, 1)).toFloatArray(), InnerProducts.of(short32, short32).toFloatArray());
+            NDArray wide64 = manager.randomNormal(new Shape(1, 256, 400)).toType(DataType.FLOAT64, true);
             assertFalse(InnerProducts.onOneDnn(wide64, wide64), "oneDNN has no float64 inner product");
             assertArrayEquals(wide64.matMul(wide64.transpose(0, 2, 1)).toDoubleArray(), InnerProducts.of(wide64, wide64).toDoubleArray());
         }
