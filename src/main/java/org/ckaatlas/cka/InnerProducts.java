@@ -1,7 +1,6 @@
 package org.ckaatlas.cka;
 
 import ai.djl.Device;
-import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -13,7 +12,6 @@ import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import org.ckaatlas.model.GraphOptimiser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * <p>Why oneDNN: libtorch's matmul runs on MKL, and on a 2-core AMD EPYC with AVX-512 MKL's sgemm topped out
  * near 190 GFLOP/s, about half of what oneDNN's kernels ran on the same cores (the forward's convolutions
  * are oneDNN's: 260-360). That fits MKL taking its AVX2 path on a CPU not made by Intel; oneDNN picks its
- * kernels by instruction set. Channel CKA's second product ran 313-335 GFLOP/s here against matmul's 192
- * (docs/performance.md). The two agree to float32 rounding (InnerProductsTest; ChannelCkaTest checks both
+ * kernels by instruction set. Channel CKA's second product ran 313-362 GFLOP/s here against matmul's
+ * 176-202 (docs/performance.md). The two agree to float32 rounding (InnerProductsTest; ChannelCkaTest checks both
  * against float64).
  */
 public final class InnerProducts {
@@ -38,7 +36,7 @@ public final class InnerProducts {
      * The smallest product (M x N entries) oneDNN takes. Smaller products are few entries over many terms,
      * where oneDNN ran no faster or slower: VGG11's conv1 and conv2 (64 x 64 and 128 x 128 over 12,544-25,088
      * terms) 100 against 103 GFLOP/s and 166-175 against 163; a batch of 32's layer Grams (32 x 32 over
-     * 0.1-3.2 M) 55-70 against 113-125. From 256 x 256 up it ran 1.6x faster (scripts/bench-cka, part 1b).
+     * 0.1-3.2 M) 55-70 against 113-125. From 256 x 256 up it ran 1.6-1.7x faster (scripts/bench-cka, part 1b).
      */
     private static final long ONEDNN_MIN_OUTPUT = 256 * 256;
 
@@ -67,30 +65,31 @@ public final class InnerProducts {
     }
 
     /** The program, loaded once per JVM on first use; null where this libtorch cannot run it. */
-    private static final class OneDnn {
+    static final class OneDnn {
         /** Owns the program for the JVM's lifetime; the products live in their inputs' managers. */
-        private static final NDManager OWNER = NDManager.newBaseManager("PyTorch");
+        private static final NDManager OWNER = NDManager.newBaseManager(Device.cpu(), "PyTorch");
 
-        static final PtSymbolBlock PROGRAM = load();
+        static final PtSymbolBlock PROGRAM = load(InnerProducts.class.getResourceAsStream(RESOURCE));
 
-        private static PtSymbolBlock load() {
-            PtSymbolBlock program;
-            try (InputStream in = InnerProducts.class.getResourceAsStream(RESOURCE)) {
+        /** The program, tried once; null, with a warning, where it is missing, does not load or does not run. */
+        static PtSymbolBlock load(InputStream resource) {
+            PtSymbolBlock program = null;
+            try (InputStream in = resource) {
                 if (in == null) {
                     throw new IllegalStateException("the jar lacks org/ckaatlas/cka/" + RESOURCE);
                 }
                 program = JniUtils.loadModule((PtNDManager) OWNER, in, false, false);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            // a libtorch built without oneDNN loads the program and fails on its first call: try one
-            try (NDManager probe = OWNER.newSubManager()) {
-                NDArray x = probe.ones(new Shape(1, 2, 3));
-                call(program, (PtNDArray) x, (PtNDArray) x);
+                // a libtorch built without oneDNN loads the program and fails on its first call: try one
+                try (NDManager probe = OWNER.newSubManager()) {
+                    NDArray x = probe.ones(new Shape(1, 2, 3));
+                    call(program, (PtNDArray) x, (PtNDArray) x);
+                }
                 return program;
-            } catch (EngineException e) {
-                LOG.warn("oneDNN's inner product is not available in this libtorch ({}); channel CKA uses matmul", e.getMessage());
-                program.close();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("oneDNN's inner products cannot run here ({}); channel CKA uses matmul", e.getMessage());
+                if (program != null) {
+                    program.close();
+                }
                 return null;
             }
         }

@@ -12,7 +12,8 @@ import java.util.function.Supplier;
  * <p>Why off on CPUs: the profiling executor re-specialises the graph for every new input shape (a
  * partition's short last batch is one), and its passes gain nothing on a graph of convolutions; a
  * dense TorchScript file ran 0.95x with it on (scripts/bench-forward). DJL's property, when set,
- * still wins for the files DJL's own forward runs: it sets the flag again before each call.
+ * still wins for the files DJL's own forward runs: it sets the flag again before each call. Not for nesting:
+ * the inner call's end turns the flag back to DJL's default.
  */
 public final class GraphOptimiser {
     private static final boolean DJL_DEFAULT = Boolean.parseBoolean(System.getProperty("ai.djl.pytorch.graph_optimizer", "true"));

@@ -2,12 +2,15 @@ package org.ckaatlas.results;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.util.EnumSet;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ChecksumFileSystem;
+import org.apache.hadoop.fs.CreateFlag;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.parquet.hadoop.util.HadoopStreams;
 import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.PositionOutputStream;
@@ -20,6 +23,7 @@ import org.apache.parquet.io.PositionOutputStream;
  * not needed by any reader of these tables).
  */
 final class ClosableOutputFile implements OutputFile {
+    private final Configuration conf;
     private final FileSystem fs;
     private final Path path;
     private final boolean inExistingFolder;
@@ -36,6 +40,7 @@ final class ClosableOutputFile implements OutputFile {
      *     run that has failed and cleaned up, which a task still running must not bring back
      */
     ClosableOutputFile(Path path, Configuration conf, boolean inExistingFolder) throws IOException {
+        this.conf = conf;
         FileSystem any = path.getFileSystem(conf);
         this.fs = any instanceof ChecksumFileSystem checksummed ? checksummed.getRawFileSystem() : any;
         this.path = fs.makeQualified(path);
@@ -58,13 +63,19 @@ final class ClosableOutputFile implements OutputFile {
         if (!inExistingFolder) {
             return fs.create(path, overwrite);
         }
-        // HDFS's createNonRecursive refuses a missing parent; Hadoop's local file system makes it anyway, so
-        // look first: a folder removed in the microseconds between the two is the one case left
-        if (!fs.exists(path.getParent())) {
-            throw new FileNotFoundException("its folder " + path.getParent() + " is gone: the run has ended");
+        // this overload fails on a missing parent on HDFS and on the local file system alike (the boolean one
+        // still makes it locally); a file system without createNonRecursive fails every part file
+        EnumSet<CreateFlag> flags = overwrite ? EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE) : EnumSet.of(CreateFlag.CREATE);
+        try {
+            return fs.createNonRecursive(path, FsPermission.getFileDefault(), flags, conf.getInt("io.file.buffer.size", 4096),
+                    fs.getDefaultReplication(path), fs.getDefaultBlockSize(path), null);
+        } catch (FileNotFoundException e) {
+            if (fs.exists(path.getParent())) {
+                throw e;
+            }
+            throw new FileNotFoundException("its folder " + path.getParent()
+                    + " is missing: the run has ended, or --out is not visible to this executor");
         }
-        return fs.createNonRecursive(path, overwrite, fs.getConf().getInt("io.file.buffer.size", 4096),
-                fs.getDefaultReplication(path), fs.getDefaultBlockSize(path), null);
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -62,7 +63,7 @@ public final class RunLock implements AutoCloseable {
             if (createIfAbsent(fs, path, me)) {
                 return new RunLock(fs, path, me);
             }
-            Holder other = read(fs, path);
+            Holder other = read(fs, path, me.heartbeatSeconds());
             if (other == null) {
                 continue; // released meanwhile
             }
@@ -73,7 +74,7 @@ public final class RunLock implements AutoCloseable {
             // stale: move it aside, then check that what moved is the stale lock and not a newcomer's
             Path aside = new Path(path.getParent(), "." + path.getName() + ".stale-" + me.attempt());
             if (fs.rename(path, aside)) {
-                Holder moved = read(fs, aside);
+                Holder moved = read(fs, aside, me.heartbeatSeconds());
                 if (moved != null && !moved.attempt().equals(other.attempt()) && !moved.isStale(System.currentTimeMillis())) {
                     createIfAbsent(fs, path, moved);
                     fs.delete(aside, false);
@@ -85,9 +86,14 @@ public final class RunLock implements AutoCloseable {
         throw new RunLockedException("run " + me.runId() + ": could not take the lock " + path + " (contended)");
     }
 
-    /** The holder of {@code runId}'s lock, or null when it is not locked. */
-    public static Holder holder(FileSystem fs, Path out, String runId) throws IOException {
-        return read(fs, path(out, runId));
+    /**
+     * The holder of {@code runId}'s lock, or null when it is not locked.
+     *
+     * @param heartbeatSeconds the period to assume for a lock that cannot be read (being rewritten, or cut
+     *     short by a kill): the reader's own
+     */
+    public static Holder holder(FileSystem fs, Path out, String runId, int heartbeatSeconds) throws IOException {
+        return read(fs, path(out, runId), heartbeatSeconds);
     }
 
     public Holder holder() {
@@ -113,7 +119,7 @@ public final class RunLock implements AutoCloseable {
             return;
         }
         held = false;
-        Holder current = read(fs, path);
+        Holder current = read(fs, path, holder.heartbeatSeconds());
         if (current != null && current.attempt().equals(holder.attempt())) {
             fs.delete(path, false);
         }
@@ -143,7 +149,7 @@ public final class RunLock implements AutoCloseable {
         }
     }
 
-    private static Holder read(FileSystem fs, Path path) throws IOException {
+    private static Holder read(FileSystem fs, Path path, int assumedSeconds) throws IOException {
         FileStatus status;
         try {
             status = fs.getFileStatus(path);
@@ -157,12 +163,11 @@ public final class RunLock implements AutoCloseable {
             }
         } catch (java.io.FileNotFoundException e) {
             return null;
-        } catch (JsonSyntaxException | org.apache.hadoop.fs.ChecksumException e) {
+        } catch (JsonSyntaxException | ChecksumException e) {
             // being rewritten, or cut short by a driver killed mid-heartbeat (the local file system's .crc
-            // sidecar, written apart, may disagree with it): judged by its modification time below
+            // sidecar, written apart, may then disagree with it)
         }
-        // as if its period were the shortest, one second: a live driver's rewrite lasts milliseconds, so a lock
-        // unreadable for six seconds lost its writer in the middle of one (FaultTest's kill -9 met one)
-        return new Holder("?", "?", "?", -1, status.getModificationTime(), status.getModificationTime(), 1);
+        // judged by its file time at the reader's own period: its writer's is in the part that cannot be read
+        return new Holder("?", "?", "?", -1, status.getModificationTime(), status.getModificationTime(), assumedSeconds);
     }
 }

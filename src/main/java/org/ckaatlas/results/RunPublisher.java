@@ -249,7 +249,7 @@ public final class RunPublisher implements AutoCloseable {
                 clean(runDir.getPath(), id);
                 continue;
             }
-            RunLock.Holder holder = RunLock.holder(fs, out, id);
+            RunLock.Holder holder = RunLock.holder(fs, out, id, lock.holder().heartbeatSeconds());
             if (holder != null && !holder.isStale(System.currentTimeMillis())) {
                 continue;
             }

@@ -74,6 +74,22 @@ class ChannelCkaTest {
     }
 
     @Test
+    void aWideLayerOnOneDnnsProductsIsTheFloat64PathsWholeAndInRowHalves() {
+        // 256 x 28 x 28: whole, the products run over 784 terms on oneDNN; in row halves over 392 and 196, both on
+        // oneDNN too, added out of place (its products are inference tensors); float64 runs matmul
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            NDArray a = manager.randomNormal(new Shape(1, 256, 28, 28)).maximum(0);
+            double[] m64 = ChannelCka.matrices(a.toType(DataType.FLOAT64, true)).toDoubleArray();
+            float[] whole = ChannelCka.matrices(a, Long.MAX_VALUE).toFloatArray();
+            float[] halves = ChannelCka.matrices(a, 1).toFloatArray();
+            for (int k = 0; k < m64.length; k++) {
+                assertEquals(m64[k], whole[k], 1e-5, "whole, entry " + k);
+                assertEquals(m64[k], halves[k], 1e-5, "row halves, entry " + k);
+            }
+        }
+    }
+
+    @Test
     void aBatchTooLargeForOnePassIsTakenInChunksWithTheSameNumbers() {
         // 64 x 256 x 256 float32 maps: 16 MiB per image, so a batch of 3 goes one image at a time
         int b = 3;

@@ -3,6 +3,9 @@ package org.ckaatlas.cka;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -10,9 +13,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** oneDNN's inner products against libtorch's matmul in float64, and which products take them. */
+/** oneDNN's inner products against libtorch's matmul in float64, which products take them, and a program that cannot run. */
 class InnerProductsTest {
     @Test
     void oneDnnsProductsAreEachImagesProductToFloat32Rounding() {
@@ -22,6 +28,7 @@ class InnerProductsTest {
             assertTrue(InnerProducts.onOneDnn(x, y), "this libtorch runs oneDNN's inner product");
             NDArray products = InnerProducts.of(x, y);
             assertEquals(new Shape(3, 256, 320), products.getShape());
+            assertSame(x.getManager(), products.getManager(), "the products live as long as their inputs' manager");
             assertEquals(DataType.FLOAT32, products.getDataType());
             double[] expected = x.toType(DataType.FLOAT64, true).matMul(y.toType(DataType.FLOAT64, true).transpose(0, 2, 1)).toDoubleArray();
             float[] actual = products.toFloatArray();
@@ -30,6 +37,15 @@ class InnerProductsTest {
                 assertEquals(expected[k], actual[k], 1e-3, "entry " + k);
             }
         }
+    }
+
+    @Test
+    void aProgramThatDoesNotLoadOrIsMissingLeavesMatmulWithAWarningNotAnError() {
+        assertNull(InnerProducts.OneDnn.load(new ByteArrayInputStream("not a TorchScript archive".getBytes(StandardCharsets.UTF_8))));
+        assertNull(InnerProducts.OneDnn.load(null));
+        PtSymbolBlock program = InnerProducts.OneDnn.load(InnerProducts.class.getResourceAsStream("inner_products.pt"));
+        assertNotNull(program, "the jar's own program loads and runs here");
+        program.close();
     }
 
     @Test

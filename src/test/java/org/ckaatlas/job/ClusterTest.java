@@ -121,7 +121,7 @@ class ClusterTest {
     }
 
     @Test
-    void anExecutorKilledMidJobIsReplacedAndTheNumbersAreTheUndisturbedOnes() throws Exception {
+    void anExecutorKilledMidJobLosesNoBatchAndTheNumbersAreTheUndisturbedOnes() throws Exception {
         List<String> extra = new ArrayList<>(executorConf());
         extra.addAll(List.of("--model", "vgg11", "--channel-cka", "off"));
         CompletableFuture<Long> killer = CompletableFuture.supplyAsync(() -> {

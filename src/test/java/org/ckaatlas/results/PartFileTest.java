@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -64,7 +65,7 @@ class PartFileTest {
         PartFile part = new PartFile(new Path(table.toString()), SCHEMA, 0, "1", new Configuration());
         // the driver failed the run and removed its staging while the task was in a forward pass
         try (var walk = Files.walk(run)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
         UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> part.write(row(1)));
         assertTrue(e.getMessage().startsWith("writing channel_cka: "), e.getMessage());

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.Test;
@@ -30,26 +32,34 @@ class RunLockTest {
 
         first.heartbeat(now - 10_000); // six missed one-second heartbeats: the driver is gone
         try (RunLock second = RunLock.acquire(fs, out, holder("second", now))) {
-            assertEquals("second", RunLock.holder(fs, out, "r").attempt());
+            assertEquals("second", RunLock.holder(fs, out, "r", 1).attempt());
             first.close(); // the dead driver's release must not free the new holder's lock
-            assertEquals("second", RunLock.holder(fs, out, "r").attempt());
+            assertEquals("second", RunLock.holder(fs, out, "r", 1).attempt());
         }
-        assertNull(RunLock.holder(fs, out, "r"));
+        assertNull(RunLock.holder(fs, out, "r", 1));
     }
 
     @Test
-    void aLockCutShortByAKillMidHeartbeatRefusesForSixSecondsThenIsTakenOver() throws Exception {
+    void aLockCutShortByAKillMidHeartbeatIsJudgedByItsFileTimeAtTheReadersPeriod() throws Exception {
         FileSystem fs = FileSystem.getLocal(new Configuration());
         org.apache.hadoop.fs.Path out = new org.apache.hadoop.fs.Path(dir.toUri());
+        Path lock = dir.resolve("_locks/run_id=r");
         long now = System.currentTimeMillis();
-        // a driver with a ten-second heartbeat, killed while it rewrote its lock: half a JSON object is left
-        RunLock.acquire(fs, out, new RunLock.Holder("r", "dead", "host", 42, now, now, 10)).heartbeat(now);
-        java.nio.file.Path lock = dir.resolve("_locks/run_id=r");
-        java.nio.file.Files.writeString(lock, "{\"runId\":\"r\",\"attem");
-        assertThrows(RunLockedException.class, () -> RunLock.acquire(fs, out, holder("next", now)), "it may be a rewrite in progress");
-        java.nio.file.Files.setLastModifiedTime(lock, java.nio.file.attribute.FileTime.fromMillis(now - 7_000));
-        try (RunLock next = RunLock.acquire(fs, out, holder("next", now))) {
-            assertEquals("next", RunLock.holder(fs, out, "r").attempt());
+        RunLock.Holder next = new RunLock.Holder("r", "next", "host", 43, now, now, 10);
+        // its .crc disagrees (the local file system's checksum error), then, without the .crc, half a JSON
+        for (boolean withCrc : new boolean[] {true, false}) {
+            // a driver with a ten-second heartbeat, killed while it rewrote its lock
+            RunLock.acquire(fs, out, new RunLock.Holder("r", "dead", "host", 42, now, now, 10)).heartbeat(now);
+            Files.writeString(lock, "{\"runId\":\"r\",\"attem");
+            if (!withCrc) {
+                Files.delete(dir.resolve("_locks/.run_id=r.crc"));
+            }
+            Files.setLastModifiedTime(lock, FileTime.fromMillis(now - 50_000));
+            assertThrows(RunLockedException.class, () -> RunLock.acquire(fs, out, next), "five of the reader's periods: perhaps a slow rewrite");
+            Files.setLastModifiedTime(lock, FileTime.fromMillis(now - 61_000));
+            try (RunLock taken = RunLock.acquire(fs, out, next)) {
+                assertEquals("next", RunLock.holder(fs, out, "r", 10).attempt(), "six periods: its writer is gone");
+            }
         }
     }
 }
