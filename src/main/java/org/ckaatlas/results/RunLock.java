@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -21,6 +22,9 @@ import org.apache.hadoop.fs.Path;
  */
 public final class RunLock implements AutoCloseable {
     private static final Gson JSON = new Gson();
+    /** A lock that cannot be read is read again this often before it is judged by its file time. */
+    private static final int UNREADABLE_TRIES = 5;
+    private static final long UNREADABLE_RETRY_MILLIS = 100;
 
     /** What a lock file says. A reader treats an unreadable one by the file's modification time. */
     public record Holder(String runId, String attempt, String host, long pid, long startedAt, long heartbeatAt,
@@ -81,6 +85,9 @@ public final class RunLock implements AutoCloseable {
                     throw new RunLockedException("run " + me.runId() + " is already running: " + moved.describe());
                 }
                 fs.delete(aside, false);
+                if (isLocal(fs)) { // a heartbeat the dead driver had not yet moved into place
+                    Files.deleteIfExists(sibling(local(fs, path), other.attempt() + ".beat"));
+                }
             }
         }
         throw new RunLockedException("run " + me.runId() + ": could not take the lock " + path + " (contended)");
@@ -100,15 +107,25 @@ public final class RunLock implements AutoCloseable {
         return holder;
     }
 
-    /** Rewrites the heartbeat (in place: the lock never disappears while held). */
+    /** Rewrites the heartbeat. The lock never disappears while held, and never reads half-written. */
     public synchronized void heartbeat(long now) throws IOException {
         if (!held) {
             return;
         }
         holder = new Holder(holder.runId(), holder.attempt(), holder.host(), holder.pid(), holder.startedAt(), now,
                 holder.heartbeatSeconds());
+        byte[] content = JSON.toJson(holder).getBytes(StandardCharsets.UTF_8);
+        if (isLocal(fs)) {
+            // a whole new file renamed over the old one: a reader sees the last heartbeat or this one
+            java.nio.file.Path lock = local(fs, path);
+            java.nio.file.Path temp = sibling(lock, holder.attempt() + ".beat");
+            Files.write(temp, content);
+            Files.move(temp, lock, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return;
+        }
+        // HDFS and object stores: rewritten in place; a reader that catches it half-written reads again
         try (OutputStream out = fs.create(path, true)) {
-            out.write(JSON.toJson(holder).getBytes(StandardCharsets.UTF_8));
+            out.write(content);
         }
     }
 
@@ -127,10 +144,10 @@ public final class RunLock implements AutoCloseable {
 
     private static boolean createIfAbsent(FileSystem fs, Path path, Holder holder) throws IOException {
         byte[] content = JSON.toJson(holder).getBytes(StandardCharsets.UTF_8);
-        if ("file".equals(fs.getScheme())) {
+        if (isLocal(fs)) {
             // RawLocalFileSystem's create(overwrite=false) checks, then creates: not atomic. A hard link is.
-            java.nio.file.Path lock = java.nio.file.Path.of(fs.makeQualified(path).toUri());
-            java.nio.file.Path temp = lock.resolveSibling("." + lock.getFileName() + "." + holder.attempt());
+            java.nio.file.Path lock = local(fs, path);
+            java.nio.file.Path temp = sibling(lock, holder.attempt());
             Files.write(temp, content);
             try {
                 Files.createLink(lock, temp);
@@ -149,25 +166,52 @@ public final class RunLock implements AutoCloseable {
         }
     }
 
+    private static boolean isLocal(FileSystem fs) {
+        return "file".equals(fs.getScheme());
+    }
+
+    private static java.nio.file.Path local(FileSystem fs, Path path) {
+        return java.nio.file.Path.of(fs.makeQualified(path).toUri());
+    }
+
+    /** A hidden file beside the lock, for one writer's whole content before it moves into place. */
+    private static java.nio.file.Path sibling(java.nio.file.Path lock, String suffix) {
+        return lock.resolveSibling("." + lock.getFileName() + "." + suffix);
+    }
+
     private static Holder read(FileSystem fs, Path path, int assumedSeconds) throws IOException {
-        FileStatus status;
-        try {
-            status = fs.getFileStatus(path);
-        } catch (java.io.FileNotFoundException e) {
-            return null;
-        }
-        try (InputStream in = fs.open(path)) {
-            Holder h = JSON.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), Holder.class);
-            if (h != null && h.attempt() != null) {
-                return h;
+        FileStatus status = null;
+        for (int tries = 0; tries < UNREADABLE_TRIES; tries++) {
+            try {
+                status = fs.getFileStatus(path);
+            } catch (java.io.FileNotFoundException e) {
+                return null;
             }
-        } catch (java.io.FileNotFoundException e) {
-            return null;
-        } catch (JsonSyntaxException | ChecksumException e) {
-            // being rewritten, or cut short by a driver killed mid-heartbeat (the local file system's .crc
-            // sidecar, written apart, may then disagree with it)
+            try (InputStream in = fs.open(path)) {
+                Holder h = JSON.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), Holder.class);
+                if (h != null && h.attempt() != null) {
+                    return h;
+                }
+            } catch (java.io.FileNotFoundException e) {
+                return null;
+            } catch (JsonSyntaxException | ChecksumException e) {
+                // being rewritten in place (not on local disks), or cut short by a driver killed mid-heartbeat
+                // (a .crc sidecar, written apart, may then disagree with it): a live writer finishes soon
+            }
+            if (tries + 1 < UNREADABLE_TRIES) {
+                sleep(UNREADABLE_RETRY_MILLIS);
+            }
         }
         // judged by its file time at the reader's own period: its writer's is in the part that cannot be read
         return new Holder("?", "?", "?", -1, status.getModificationTime(), status.getModificationTime(), assumedSeconds);
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading a run lock");
+        }
     }
 }

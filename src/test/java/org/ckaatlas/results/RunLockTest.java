@@ -46,20 +46,54 @@ class RunLockTest {
         Path lock = dir.resolve("_locks/run_id=r");
         long now = System.currentTimeMillis();
         RunLock.Holder next = new RunLock.Holder("r", "next", "host", 43, now, now, 10);
-        // its .crc disagrees (the local file system's checksum error), then, without the .crc, half a JSON
+        // with a .crc that disagrees (left by a Hadoop client that rewrote it in place), then without: half a JSON
         for (boolean withCrc : new boolean[] {true, false}) {
             // a driver with a ten-second heartbeat, killed while it rewrote its lock
             RunLock.acquire(fs, out, new RunLock.Holder("r", "dead", "host", 42, now, now, 10)).heartbeat(now);
-            Files.writeString(lock, "{\"runId\":\"r\",\"attem");
-            if (!withCrc) {
-                Files.delete(dir.resolve("_locks/.run_id=r.crc"));
+            if (withCrc) {
+                try (var written = fs.create(new org.apache.hadoop.fs.Path(lock.toUri()), true)) {
+                    written.write(Files.readAllBytes(lock));
+                }
             }
+            Files.writeString(lock, "{\"runId\":\"r\",\"attem");
+            assertEquals(withCrc, Files.exists(dir.resolve("_locks/.run_id=r.crc")));
             Files.setLastModifiedTime(lock, FileTime.fromMillis(now - 50_000));
             assertThrows(RunLockedException.class, () -> RunLock.acquire(fs, out, next), "five of the reader's periods: perhaps a slow rewrite");
             Files.setLastModifiedTime(lock, FileTime.fromMillis(now - 61_000));
             try (RunLock taken = RunLock.acquire(fs, out, next)) {
                 assertEquals("next", RunLock.holder(fs, out, "r", 10).attempt(), "six periods: its writer is gone");
             }
+        }
+    }
+
+    @Test
+    void aReaderNeverCatchesAHeartbeatHalfWritten() throws Exception {
+        FileSystem fs = FileSystem.getLocal(new Configuration());
+        org.apache.hadoop.fs.Path out = new org.apache.hadoop.fs.Path(dir.toUri());
+        long now = System.currentTimeMillis();
+        try (RunLock lock = RunLock.acquire(fs, out, holder("beating", now))) {
+            Thread beats = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 3000; i++) {
+                        lock.heartbeat(now + i);
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            beats.start();
+            int reads = 0;
+            while (beats.isAlive()) {
+                RunLock.Holder seen = RunLock.holder(fs, out, "r", 1);
+                assertEquals("beating", seen == null ? null : seen.attempt(), "read " + reads);
+                reads++;
+            }
+            beats.join();
+            assertEquals(true, reads > 10, "the reader raced the heartbeats " + reads + " times");
+            assertEquals(now + 2999, RunLock.holder(fs, out, "r", 1).heartbeatAt());
+        }
+        try (var left = Files.list(dir.resolve("_locks"))) {
+            assertEquals(java.util.List.of(), left.map(Path::getFileName).map(Path::toString).toList(), "no lock or temp file left");
         }
     }
 }
