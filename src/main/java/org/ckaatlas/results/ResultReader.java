@@ -18,6 +18,9 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
 
 /** Reads a run's rows of a table with parquet-avro, through the table's own Avro schema. */
 public final class ResultReader {
+    /** How often a file replaced while it was read is read again. */
+    private static final int REPLACED_TRIES = 3;
+
     private final String out;
     private final Configuration conf;
 
@@ -88,17 +91,45 @@ public final class ResultReader {
         AvroReadSupport.setRequestedProjection(readConf, table.schema());
         List<GenericRecord> rows = new ArrayList<>();
         for (FileStatus file : files) {
+            readFile(fs, file.getPath(), readConf, keep, rows);
+        }
+        return rows;
+    }
+
+    /**
+     * One file's rows. A file replaced while it was read (a live run's runs row, which each heartbeat moves
+     * over the last one) is read again: its length was taken from the file it replaced.
+     */
+    private static void readFile(FileSystem fs, Path path, Configuration conf, Predicate<GenericRecord> keep,
+            List<GenericRecord> rows) throws IOException {
+        for (int tries = 1; ; tries++) {
+            FileStatus before = fs.getFileStatus(path);
+            List<GenericRecord> read = new ArrayList<>();
             try (ParquetReader<GenericRecord> reader = AvroParquetReader
-                    .<GenericRecord>builder(HadoopInputFile.fromPath(file.getPath(), readConf))
-                    .withConf(readConf)
+                    .<GenericRecord>builder(HadoopInputFile.fromStatus(before, conf))
+                    .withConf(conf)
                     .build()) {
                 for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
                     if (keep.test(r)) {
-                        rows.add(r);
+                        read.add(r);
                     }
+                }
+                rows.addAll(read);
+                return;
+            } catch (IOException | RuntimeException e) { // parquet-java reports a torn footer as a RuntimeException
+                if (tries == REPLACED_TRIES || !replaced(fs, before)) {
+                    throw e;
                 }
             }
         }
-        return rows;
+    }
+
+    private static boolean replaced(FileSystem fs, FileStatus before) throws IOException {
+        try {
+            FileStatus now = fs.getFileStatus(before.getPath());
+            return now.getLen() != before.getLen() || now.getModificationTime() != before.getModificationTime();
+        } catch (FileNotFoundException e) {
+            return true; // swapped with its folder: the next try finds the new one or fails saying so
+        }
     }
 }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -42,6 +44,8 @@ public final class RunPublisher implements AutoCloseable {
     /** How long close waits for a heartbeat write in progress. */
     private static final int HEARTBEAT_STOP_SECONDS = 10;
     private static final String COMMITTED = "_COMMITTED";
+    /** The name of a table partition's file when the driver writes it whole. */
+    private static final String ONE_FILE = "part-00000.parquet";
     private static final DateTimeFormatter ATTEMPT = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'")
             .withZone(ZoneOffset.UTC);
 
@@ -124,7 +128,7 @@ public final class RunPublisher implements AutoCloseable {
 
     /** Writes one small table, made on the driver, to the staging area. */
     public void stage(Table table, List<GenericRecord> rows) throws IOException {
-        TableFiles.write(new Path(stagingDir(table), "part-00000.parquet"), table.schema(), rows, conf);
+        TableFiles.write(new Path(stagingDir(table), ONE_FILE), table.schema(), rows, conf);
     }
 
     /**
@@ -145,7 +149,7 @@ public final class RunPublisher implements AutoCloseable {
                 staged.add(table);
                 if (fs.globStatus(new Path(dir, "*.parquet")).length == 0) {
                     // no rows (no channel groups at all): one empty file, so every engine reads the partition's schema
-                    TableFiles.write(new Path(dir, "part-00000.parquet"), table.schema(), List.of(), conf);
+                    TableFiles.write(new Path(dir, ONE_FILE), table.schema(), List.of(), conf);
                 }
             }
         }
@@ -217,7 +221,8 @@ public final class RunPublisher implements AutoCloseable {
         }
     }
 
-    private synchronized void beat() {
+    /** One heartbeat: the lock, then the running row (the scheduler's task; package-private for a test). */
+    synchronized void beat() {
         long now = System.currentTimeMillis();
         try {
             lock.heartbeat(now);
@@ -333,18 +338,53 @@ public final class RunPublisher implements AutoCloseable {
         Path dir = new Path(scratchParent, "_runs-" + (rewrites++));
         fs.delete(dir, true);
         fs.mkdirs(dir);
-        TableFiles.write(new Path(dir, "part-00000.parquet"), Table.RUNS.schema(), List.of(row), conf);
+        TableFiles.write(new Path(dir, ONE_FILE), Table.RUNS.schema(), List.of(row), conf);
         replacePartition(Table.RUNS, dir, id);
     }
 
-    /** One table's partition of run {@code id} becomes the folder {@code source} (a rename). */
+    /**
+     * One table's partition of run {@code id} becomes the folder {@code source}. On a local disk, one file
+     * replacing one file (the runs row at each heartbeat, a small table over a published run's) is moved
+     * over it, so a reader finds the old file or the new one, never an empty partition; anything else
+     * swaps the folder (a delete, then a rename).
+     */
     private void replacePartition(Table table, Path source, String id) throws IOException {
         Path target = partition(table, id);
+        if ("file".equals(fs.getScheme()) && isOneFile(source) && isOneFile(target)) {
+            java.nio.file.Path from = local(new Path(source, ONE_FILE));
+            java.nio.file.Path to = local(new Path(target, ONE_FILE));
+            // the file system's .crc sidecars are written apart from their files: a reader that paired the new
+            // file with the old sidecar would fail its checksum, so the replaced partition goes without one
+            Files.deleteIfExists(checksumOf(from));
+            Files.deleteIfExists(checksumOf(to));
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            fs.delete(source, true);
+            return;
+        }
         fs.delete(target, true);
         fs.mkdirs(target.getParent());
         if (!fs.rename(source, target)) {
             throw new IOException("could not move " + source + " to " + target);
         }
+    }
+
+    /** A folder holding exactly one visible file, {@value #ONE_FILE} (sidecars and '_' files aside). */
+    private boolean isOneFile(Path dir) throws IOException {
+        FileStatus[] files;
+        try {
+            files = fs.listStatus(dir, p -> !p.getName().startsWith(".") && !p.getName().startsWith("_"));
+        } catch (java.io.FileNotFoundException e) {
+            return false;
+        }
+        return files.length == 1 && files[0].isFile() && files[0].getPath().getName().equals(ONE_FILE);
+    }
+
+    private java.nio.file.Path local(Path path) {
+        return java.nio.file.Path.of(fs.makeQualified(path).toUri());
+    }
+
+    private static java.nio.file.Path checksumOf(java.nio.file.Path file) {
+        return file.resolveSibling("." + file.getFileName() + ".crc");
     }
 
     /** Where run {@code id}'s rows of {@code table} are published. */

@@ -56,15 +56,23 @@ class NightlyTest {
         }
 
         Files.createDirectories(dir.resolve("locks"));
-        Process holder = new ProcessBuilder("flock", dir.resolve("locks/tiny-job.lock").toString(), "sleep", "60").start();
+        String lock = dir.resolve("locks/tiny-job.lock").toString();
+        Process holder = new ProcessBuilder("flock", lock, "sleep", "60").start();
         try {
-            Thread.sleep(500);
+            // until flock holds it: a second flock that may not wait fails
+            for (int i = 0; i < 100 && new ProcessBuilder("flock", "-n", lock, "true").start().waitFor() == 0; i++) {
+                Thread.sleep(100);
+            }
             Cli.Nightly refused = nightly(job, "2026-11-28");
             assertEquals(75, refused.code(), refused.output());
             assertTrue(refused.output().contains("already running"), refused.output());
         } finally {
             // the sleeping child holds the lock's file descriptor too
-            holder.descendants().forEach(ProcessHandle::destroy);
+            List<ProcessHandle> children = holder.descendants().toList();
+            children.forEach(ProcessHandle::destroy);
+            for (ProcessHandle child : children) {
+                child.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
             holder.destroy();
             holder.waitFor();
         }

@@ -48,6 +48,15 @@ class ClusterTest {
                 "--conf", "spark.executorEnv.SPARK_LOCAL_IP=127.0.0.1");
     }
 
+    /**
+     * The job starts once both executors have registered: otherwise the first to register can finish every
+     * task before the second exists (Spark's standalone default waits for none).
+     */
+    private static List<String> bothExecutors(int cores) {
+        return List.of("--conf", "spark.cores.max=" + cores, "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
+                "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=120s");
+    }
+
     private static void run(String master, String runId, List<String> extra) {
         List<String> args = new ArrayList<>(List.of("run", "--data", data.toString(), "--out", dir.resolve("out").toString(),
                 "--run-id", runId, "--batch-size", "4", "--master", master, "--quiet", "--no-render", "--bootstrap", "0"));
@@ -101,6 +110,7 @@ class ClusterTest {
     void twoExecutorJvmsGiveTheNumbersOfOneAndBuildOneModelEach() throws Exception {
         run("local[1]", "single", List.of("--model", Cli.TINY_MODEL));
         List<String> extra = new ArrayList<>(executorConf());
+        extra.addAll(bothExecutors(2));
         extra.addAll(List.of("--model", Cli.TINY_MODEL));
         run("local-cluster[2,1,1024]", "cluster", extra);
         SparkSession spark = readBack();
@@ -170,6 +180,7 @@ class ClusterTest {
         Files.writeString(discovery, "#!/usr/bin/env bash\necho '{\"name\":\"gpu\",\"addresses\":[\"0\",\"1\"]}'\n");
         discovery.toFile().setExecutable(true);
         List<String> extra = new ArrayList<>(executorConf());
+        extra.addAll(bothExecutors(4));
         extra.addAll(List.of("--model", Cli.TINY_MODEL, "--device", "auto",
                 "--conf", "spark.worker.resource.gpu.amount=2",
                 "--conf", "spark.worker.resource.gpu.discoveryScript=" + discovery,

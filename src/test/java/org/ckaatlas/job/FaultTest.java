@@ -49,9 +49,13 @@ class FaultTest {
 
     /** A run in its own JVM (the launcher), slow enough to be caught mid-job: the built-in VGG11 at 224. */
     private static Process slowRun(Path out, String runId) throws IOException {
+        return slowRun(out, runId, 1);
+    }
+
+    private static Process slowRun(Path out, String runId, int heartbeatSeconds) throws IOException {
         List<String> args = args(out, runId, "--channel-cka", "summary");
         args.set(args.indexOf(Cli.TINY_MODEL), "vgg11:seed=0");
-        return launch(runId, "-Xmx1500m -Dckaatlas.heartbeatSeconds=1", args);
+        return launch(runId, "-Xmx1500m -Dckaatlas.heartbeatSeconds=" + heartbeatSeconds, args);
     }
 
     private static GenericRecord runsRow(Path out, String runId) throws IOException {
@@ -126,7 +130,7 @@ class FaultTest {
     @Test
     void aSecondStartOfTheSameRunIdIsRefusedAndTheFirstRunsRowsAreIntact() throws Exception {
         Path out = dir.resolve("twice");
-        Process first = slowRun(out, "same");
+        Process first = slowRun(out, "same", 5); // a lock 30 s from stale: a stalled heartbeat cannot hand it over
         awaitRunning(first, out, "same");
         Cli.Outcome second = Cli.expect(2, args(out, "same", "--seed", "1"));
         assertTrue(second.err().contains("is already running") && second.err().contains("pid " + first.pid()), second.err());
