@@ -50,7 +50,7 @@ public final class PipelineBench {
                 refs.size(), batch, Runtime.getRuntime().availableProcessors());
 
         // --channel-cka off against the bare forward in adjacent pairs, so a neighbour that slows the machine
-        // for a minute slows both halves of the pair it lands in; the first pair pays the JVM's first job
+        // for a minute slows both halves of the pair it lands in
         SparkSession spark = SparkSessions.create("local[1]", "bench");
         spark.sparkContext().setLogLevel("WARN");
         double[] bare = new double[rounds];
@@ -75,13 +75,20 @@ public final class PipelineBench {
                 + " HSIC, Spark, writing), in adjacent pairs:%n");
         System.out.printf(Locale.ROOT, "%-22s %14s %14s %8s%n", "pair", "bare images/s", "off images/s", "x bare");
         for (int r = 0; r < rounds; r++) {
-            System.out.printf(Locale.ROOT, "%-22s %14.2f %14.2f %8.2f%n", r == 0 ? "1 (the JVM's first job)" : String.valueOf(r + 1),
+            System.out.printf(Locale.ROOT, "%-22s %14.2f %14.2f %8.2f%n", r == 0 ? "1 (a fresh JVM's job)" : String.valueOf(r + 1),
                     bare[r], off[r], ratios[r]);
         }
-        double median = median(ratios);
-        System.out.printf(Locale.ROOT, "--channel-cka off: median %.2f x bare (range %.2f-%.2f over %d pairs); target >= 0.85: %s%n",
-                median, Arrays.stream(ratios).min().orElse(0), Arrays.stream(ratios).max().orElse(0), rounds,
-                median >= 0.85 ? "met" : "NOT met");
+        // a fresh JVM's job is what one spark-submit pays: on 2 cores, JIT compilation and class loading of
+        // Spark, Parquet and the decode path take turns with the forward (a warm-up job removes most of it)
+        System.out.printf(Locale.ROOT, "--channel-cka off, a fresh JVM's first job: %.2f x bare; target >= 0.85: %s%n",
+                ratios[0], ratios[0] >= 0.85 ? "met" : "NOT met");
+        if (rounds > 1) {
+            double[] warm = Arrays.copyOfRange(ratios, 1, rounds);
+            double median = median(warm);
+            System.out.printf(Locale.ROOT, "--channel-cka off, warm: median %.2f x bare (range %.2f-%.2f over %d pairs); target >= 0.85: %s%n",
+                    median, Arrays.stream(warm).min().orElse(0), Arrays.stream(warm).max().orElse(0), warm.length,
+                    median >= 0.85 ? "met" : "NOT met");
+        }
         System.out.printf(Locale.ROOT, "--channel-cka summary: %.2f images/s, %.2f x the bare forward around it (%.2f, %.2f);"
                 + " target >= 0.6: %s%n", refs.size() / summary.wall(), summaryRatio, bare[rounds - 1], bareAfter,
                 summaryRatio >= 0.6 ? "met" : "NOT met");
