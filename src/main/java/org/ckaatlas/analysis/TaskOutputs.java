@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.function.LongConsumer;
+import org.ckaatlas.model.NativeCalls;
 
 /**
  * A task's outputs, made as they are read: each work item is analysed only when the consumer asks for
@@ -72,7 +73,8 @@ public final class TaskOutputs implements Iterator<TaskOutput> {
     /** Waits for the batch's input, then runs it: its wall time on this thread is its batch wall. */
     private BatchResult analyse(DecodeAhead.Pending pending) {
         long t0 = System.nanoTime();
-        BatchResult result = analysis.analyse(pending.await());
+        DecodedBatch batch = pending.await();
+        BatchResult result = NativeCalls.run(() -> analysis.analyse(batch));
         result.times().add(StageTimes.BATCH_WALL, System.nanoTime() - t0);
         return result;
     }

@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.SparkSession;
 import org.ckaatlas.analysis.RunFailedException;
+import org.ckaatlas.model.NativeCalls;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -50,6 +51,7 @@ final class RunStopper implements AutoCloseable {
         } catch (InterruptedException e) {
             // halt now
         }
+        NativeCalls.awaitNone(RECORD_SECONDS); // halting under a forward in flight crashes the JVM
         Runtime.getRuntime().halt(3);
     }
 

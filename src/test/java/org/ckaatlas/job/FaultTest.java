@@ -49,13 +49,19 @@ class FaultTest {
 
     /** A run in its own JVM (the launcher), slow enough to be caught mid-job: the built-in VGG11 at 224. */
     private static Process slowRun(Path out, String runId) throws IOException {
-        return slowRun(out, runId, 1);
+        return slowRun(out, runId, 1, 4);
     }
 
-    private static Process slowRun(Path out, String runId, int heartbeatSeconds) throws IOException {
+    /** A JVM that crashes writes its hs_err file to {@link #crashLog}. */
+    private static Process slowRun(Path out, String runId, int heartbeatSeconds, int batchSize) throws IOException {
         List<String> args = args(out, runId, "--channel-cka", "summary");
         args.set(args.indexOf(Cli.TINY_MODEL), "vgg11:seed=0");
-        return launch(runId, "-Xmx1500m -Dckaatlas.heartbeatSeconds=" + heartbeatSeconds, args);
+        args.set(args.indexOf("--batch-size") + 1, String.valueOf(batchSize));
+        return launch(runId, "-Xmx1500m -Dckaatlas.heartbeatSeconds=" + heartbeatSeconds + " -XX:ErrorFile=" + crashLog(runId), args);
+    }
+
+    private static Path crashLog(String runId) {
+        return dir.resolve(runId + "-hs_err.log");
     }
 
     private static GenericRecord runsRow(Path out, String runId) throws IOException {
@@ -91,11 +97,13 @@ class FaultTest {
     @Test
     void sigtermMidRunFailsTheRunWithAReasonAndExitCode3() throws Exception {
         Path out = dir.resolve("term");
-        Process p = slowRun(out, "term");
+        // batches of 16 at 224: the forward in flight when the run has failed outlasts the way to exit
+        Process p = slowRun(out, "term", 1, 16);
         awaitRunning(p, out, "term");
         p.destroy(); // SIGTERM
         assertTrue(p.waitFor(90, TimeUnit.SECONDS));
         assertEquals(3, p.exitValue(), log("term"));
+        assertFalse(Files.exists(crashLog("term")), () -> "the JVM exited under a forward and crashed: " + crashLog("term"));
         GenericRecord row = runsRow(out, "term");
         assertEquals("failed", row.get("status").toString());
         assertEquals("stopped by SIGTERM", row.get("error").toString());
@@ -130,7 +138,7 @@ class FaultTest {
     @Test
     void aSecondStartOfTheSameRunIdIsRefusedAndTheFirstRunsRowsAreIntact() throws Exception {
         Path out = dir.resolve("twice");
-        Process first = slowRun(out, "same", 5); // a lock 30 s from stale: a stalled heartbeat cannot hand it over
+        Process first = slowRun(out, "same", 5, 4); // a lock 30 s from stale: a stalled heartbeat cannot hand it over
         awaitRunning(first, out, "same");
         Cli.Outcome second = Cli.expect(2, args(out, "same", "--seed", "1"));
         assertTrue(second.err().contains("is already running") && second.err().contains("pid " + first.pid()), second.err());
