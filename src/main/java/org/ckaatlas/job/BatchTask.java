@@ -26,6 +26,7 @@ import org.ckaatlas.analysis.TaskOutputs;
 import org.ckaatlas.analysis.TorchThreads;
 import org.ckaatlas.analysis.WorkItem;
 import org.ckaatlas.model.ModelCache;
+import org.ckaatlas.model.NativeCalls;
 import org.ckaatlas.model.TappedNetwork;
 import org.ckaatlas.results.PartFile;
 import org.ckaatlas.results.Table;
@@ -68,7 +69,7 @@ final class BatchTask implements FlatMapFunction<Iterator<WorkItem>, TaskOutput>
         DeviceChoice device = DeviceChoice.choose(config.device(), assignedGpu(task));
         List<TappedNetwork> networks = new ArrayList<>();
         for (AnalysedModel model : models) {
-            networks.add(ModelCache.get(model.spec(), device.device()));
+            networks.add(NativeCalls.run(() -> ModelCache.get(model.spec(), device.device())));
         }
         List<PartFile> parts = new ArrayList<>();
         Consumer<GenericRecord> channelRows = part(channelDir, Table.CHANNEL_CKA, task, parts);

@@ -73,6 +73,7 @@ final class RunStopper implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
+            NativeCalls.awaitNone(RECORD_SECONDS);
             Runtime.getRuntime().halt(3);
         }, "cka-atlas-halt");
         halt.setDaemon(true);

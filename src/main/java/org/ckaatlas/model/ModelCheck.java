@@ -13,13 +13,17 @@ public final class ModelCheck {
         ModelDescription description = ModelDescription.of(spec);
         TappedNetwork network;
         try {
-            network = ModelCache.load(spec, Device.cpu());
+            network = NativeCalls.run(() -> ModelCache.load(spec, Device.cpu()));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("cannot load " + spec + ": " + firstLine(e));
         }
+        TappedNetwork loaded = network;
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             int size = description.inputSize();
-            network.forward(manager.zeros(new Shape(1, 3, size, size)), (layer, output) -> { });
+            NativeCalls.run(() -> {
+                loaded.forward(manager.zeros(new Shape(1, 3, size, size)), (layer, output) -> { });
+                return null;
+            });
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(spec + " does not match its sidecar: " + firstLine(e));
         } finally {

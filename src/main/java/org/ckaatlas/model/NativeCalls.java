@@ -20,7 +20,7 @@ public final class NativeCalls {
         try {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> awaitNone(EXIT_WAIT_SECONDS), "cka-atlas-native-calls"));
         } catch (IllegalStateException alreadyExiting) {
-            // first used by a shutdown hook: that hook waits itself
+            exiting = true; // first used once the JVM had begun to exit: nothing may start
         }
     }
 

@@ -85,9 +85,8 @@ public final class RunLock implements AutoCloseable {
                     throw new RunLockedException("run " + me.runId() + " is already running: " + moved.describe());
                 }
                 fs.delete(aside, false);
-                if (isLocal(fs)) { // a heartbeat the dead driver had not yet moved into place
-                    Files.deleteIfExists(sibling(local(fs, path), other.attempt() + ".beat"));
-                }
+                // a heartbeat the dead driver had not yet moved into place (whose, when its lock was unreadable)
+                deleteBeats(fs, path, "?".equals(other.attempt()) ? "*" : other.attempt());
             }
         }
         throw new RunLockedException("run " + me.runId() + ": could not take the lock " + path + " (contended)");
@@ -101,6 +100,11 @@ public final class RunLock implements AutoCloseable {
      */
     public static Holder holder(FileSystem fs, Path out, String runId, int heartbeatSeconds) throws IOException {
         return read(fs, path(out, runId), heartbeatSeconds);
+    }
+
+    /** The holder as one read finds it, with no second try at a lock it cannot read (for a test). */
+    static Holder readOnce(FileSystem fs, Path out, String runId) throws IOException {
+        return read(fs, path(out, runId), 1, 1);
     }
 
     public Holder holder() {
@@ -136,6 +140,7 @@ public final class RunLock implements AutoCloseable {
             return;
         }
         held = false;
+        deleteBeats(fs, path, holder.attempt()); // one cut short by the heartbeat thread's interruption
         Holder current = read(fs, path, holder.heartbeatSeconds());
         if (current != null && current.attempt().equals(holder.attempt())) {
             fs.delete(path, false);
@@ -174,14 +179,31 @@ public final class RunLock implements AutoCloseable {
         return java.nio.file.Path.of(fs.makeQualified(path).toUri());
     }
 
+    /** The hidden heartbeat files of {@code attempt} ("*": of any attempt) beside a local lock. */
+    private static void deleteBeats(FileSystem fs, Path path, String attempt) throws IOException {
+        if (!isLocal(fs)) {
+            return;
+        }
+        java.nio.file.Path lock = local(fs, path);
+        try (var beats = Files.newDirectoryStream(lock.getParent(), "." + lock.getFileName() + "." + attempt + ".beat")) {
+            for (java.nio.file.Path beat : beats) {
+                Files.deleteIfExists(beat);
+            }
+        }
+    }
+
     /** A hidden file beside the lock, for one writer's whole content before it moves into place. */
     private static java.nio.file.Path sibling(java.nio.file.Path lock, String suffix) {
         return lock.resolveSibling("." + lock.getFileName() + "." + suffix);
     }
 
     private static Holder read(FileSystem fs, Path path, int assumedSeconds) throws IOException {
+        return read(fs, path, assumedSeconds, UNREADABLE_TRIES);
+    }
+
+    private static Holder read(FileSystem fs, Path path, int assumedSeconds, int maxTries) throws IOException {
         FileStatus status = null;
-        for (int tries = 0; tries < UNREADABLE_TRIES; tries++) {
+        for (int tries = 0; tries < maxTries; tries++) {
             try {
                 status = fs.getFileStatus(path);
             } catch (java.io.FileNotFoundException e) {
@@ -198,7 +220,7 @@ public final class RunLock implements AutoCloseable {
                 // being rewritten in place (not on local disks), or cut short by a driver killed mid-heartbeat
                 // (a .crc sidecar, written apart, may then disagree with it): a live writer finishes soon
             }
-            if (tries + 1 < UNREADABLE_TRIES) {
+            if (tries + 1 < maxTries) {
                 sleep(UNREADABLE_RETRY_MILLIS);
             }
         }

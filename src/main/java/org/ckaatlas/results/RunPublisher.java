@@ -304,7 +304,9 @@ public final class RunPublisher implements AutoCloseable {
     /** Moves a committed attempt's tables into place: runs says publishing first and gets its final row last. */
     private void rollForward(Path attemptDir, String id) throws IOException {
         Path stagedRuns = new Path(attemptDir, Table.RUNS.dirName());
-        if (fs.exists(stagedRuns)) {
+        // a staged folder with no file left has been moved into place already (publish stages a file in each,
+        // and a one-file move leaves its folder empty until the folder goes): rolling forward skips it
+        if (hasFile(stagedRuns)) {
             List<String> staged;
             try (InputStream in = fs.open(new Path(attemptDir, COMMITTED))) {
                 staged = List.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n"));
@@ -318,7 +320,9 @@ public final class RunPublisher implements AutoCloseable {
                 }
                 Path source = new Path(attemptDir, table.dirName());
                 if (fs.exists(source)) {
-                    replacePartition(table, source, id);
+                    if (hasFile(source)) {
+                        replacePartition(table, source, id);
+                    }
                 } else if (!staged.contains(table.dirName())) {
                     fs.delete(partition(table, id), true); // the old run had it, this one not
                 }
@@ -353,8 +357,8 @@ public final class RunPublisher implements AutoCloseable {
         if ("file".equals(fs.getScheme()) && isOneFile(source) && isOneFile(target)) {
             java.nio.file.Path from = local(new Path(source, ONE_FILE));
             java.nio.file.Path to = local(new Path(target, ONE_FILE));
-            // the file system's .crc sidecars are written apart from their files: a reader that paired the new
-            // file with the old sidecar would fail its checksum, so the replaced partition goes without one
+            // table files are written without .crc sidecars (ClosableOutputFile writes through the raw file
+            // system); one another writer left would disagree with the new bytes, so it goes
             Files.deleteIfExists(checksumOf(from));
             Files.deleteIfExists(checksumOf(to));
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -366,6 +370,10 @@ public final class RunPublisher implements AutoCloseable {
         if (!fs.rename(source, target)) {
             throw new IOException("could not move " + source + " to " + target);
         }
+    }
+
+    private boolean hasFile(Path dir) throws IOException {
+        return fs.exists(dir) && fs.globStatus(new Path(dir, "*.parquet")).length > 0;
     }
 
     /** A folder holding exactly one visible file, {@value #ONE_FILE} (sidecars and '_' files aside). */

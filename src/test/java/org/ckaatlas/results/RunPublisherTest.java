@@ -52,8 +52,52 @@ class RunPublisherTest {
             assertTrue(reads > 10, "the reader raced the heartbeats " + reads + " times");
             try (var files = Files.list(dir.resolve("out/runs/run_id=live"))) {
                 assertEquals(List.of("part-00000.parquet"), files.map(p -> p.getFileName().toString()).toList(),
-                        "one file, and no .crc that could disagree with it");
+                        "one file, and no sidecar beside it");
             }
         }
+    }
+
+    private static List<GenericRecord> grid(String imageId) {
+        return List.of(ResultRows.featureGrid(imageId, "c0", "a", 0, 1, new byte[] {1, 2, 3}));
+    }
+
+    @Test
+    void aPublishKilledBetweenMovingAFileAndRemovingItsFolderRollsForwardWhole() throws Exception {
+        String out = dir.resolve("out").toString();
+        Configuration conf = new Configuration();
+        try (RunPublisher first = RunPublisher.open(out, "r", conf, 3600)) {
+            first.running(ResultRows.run(Vocabulary.RUNNING, Instant.now(), "{}", "{}", first.holder()).build());
+            first.stage(Table.FEATURE_GRIDS, grid("first"));
+            first.publish(ResultRows.run(Vocabulary.SUCCEEDED, Instant.now(), "{}", "{}", first.holder()).build());
+        }
+        // a second attempt, committed, and killed as it published: its feature_grids file is in place, the
+        // folder it came from still there and empty
+        String attempt;
+        try (RunPublisher second = RunPublisher.open(out, "r", conf, 3600)) {
+            attempt = second.holder().attempt();
+            second.running(ResultRows.run(Vocabulary.RUNNING, Instant.now(), "{}", "{}", second.holder()).build());
+            second.stage(Table.FEATURE_GRIDS, grid("second"));
+            second.stage(Table.RUNS, List.of(ResultRows.run(Vocabulary.SUCCEEDED, Instant.now(), "{}", "{}", second.holder()).build()));
+        }
+        Path staged = dir.resolve("out/_staging/run_id=r/" + attempt);
+        Files.writeString(staged.resolve("_COMMITTED"), "feature_grids\nruns");
+        Files.move(staged.resolve("feature_grids/part-00000.parquet"), dir.resolve("out/feature_grids/run_id=r/part-00000.parquet"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+        RunPublisher.open(out, "r", conf, 3600).close(); // the next writer rolls it forward
+        ResultReader reader = new ResultReader(out, conf);
+        assertEquals(List.of("second"), reader.read(Table.FEATURE_GRIDS, "r").stream().map(g -> g.get("image_id").toString()).toList());
+        GenericRecord run = reader.read(Table.RUNS, "r").get(0);
+        assertEquals(Vocabulary.SUCCEEDED, run.get("status").toString());
+        assertEquals(attempt, run.get("attempt").toString());
+        assertTrue(Files.notExists(staged));
+
+        // killed later still: the final runs row moved too, its folder left empty
+        Path late = dir.resolve("out/_staging/run_id=r/20261202T000000000Z-1");
+        Files.createDirectories(late.resolve("runs"));
+        Files.writeString(late.resolve("_COMMITTED"), "runs");
+        RunPublisher.open(out, "r", conf, 3600).close();
+        assertEquals(attempt, reader.read(Table.RUNS, "r").get(0).get("attempt").toString());
+        assertTrue(Files.notExists(late));
     }
 }
