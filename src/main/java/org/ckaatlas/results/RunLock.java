@@ -119,9 +119,9 @@ public final class RunLock implements AutoCloseable {
         holder = new Holder(holder.runId(), holder.attempt(), holder.host(), holder.pid(), holder.startedAt(), now,
                 holder.heartbeatSeconds());
         byte[] content = JSON.toJson(holder).getBytes(StandardCharsets.UTF_8);
-        if (isLocal(fs)) {
+        if (LocalDisk.holds(fs)) {
             // a whole new file renamed over the old one: a reader sees the last heartbeat or this one
-            java.nio.file.Path lock = local(fs, path);
+            java.nio.file.Path lock = LocalDisk.path(fs, path);
             java.nio.file.Path temp = sibling(lock, holder.attempt() + ".beat");
             Files.write(temp, content);
             Files.move(temp, lock, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -149,9 +149,9 @@ public final class RunLock implements AutoCloseable {
 
     private static boolean createIfAbsent(FileSystem fs, Path path, Holder holder) throws IOException {
         byte[] content = JSON.toJson(holder).getBytes(StandardCharsets.UTF_8);
-        if (isLocal(fs)) {
+        if (LocalDisk.holds(fs)) {
             // RawLocalFileSystem's create(overwrite=false) checks, then creates: not atomic. A hard link is.
-            java.nio.file.Path lock = local(fs, path);
+            java.nio.file.Path lock = LocalDisk.path(fs, path);
             java.nio.file.Path temp = sibling(lock, holder.attempt());
             Files.write(temp, content);
             try {
@@ -171,20 +171,12 @@ public final class RunLock implements AutoCloseable {
         }
     }
 
-    private static boolean isLocal(FileSystem fs) {
-        return "file".equals(fs.getScheme());
-    }
-
-    private static java.nio.file.Path local(FileSystem fs, Path path) {
-        return java.nio.file.Path.of(fs.makeQualified(path).toUri());
-    }
-
     /** The hidden heartbeat files of {@code attempt} ("*": of any attempt) beside a local lock. */
     private static void deleteBeats(FileSystem fs, Path path, String attempt) throws IOException {
-        if (!isLocal(fs)) {
+        if (!LocalDisk.holds(fs)) {
             return;
         }
-        java.nio.file.Path lock = local(fs, path);
+        java.nio.file.Path lock = LocalDisk.path(fs, path);
         try (var beats = Files.newDirectoryStream(lock.getParent(), "." + lock.getFileName() + "." + attempt + ".beat")) {
             for (java.nio.file.Path beat : beats) {
                 Files.deleteIfExists(beat);

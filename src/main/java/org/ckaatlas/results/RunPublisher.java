@@ -147,7 +147,7 @@ public final class RunPublisher implements AutoCloseable {
             Path dir = new Path(staging, table.dirName());
             if (fs.exists(dir)) {
                 staged.add(table);
-                if (fs.globStatus(new Path(dir, "*.parquet")).length == 0) {
+                if (!hasFile(dir)) {
                     // no rows (no channel groups at all): one empty file, so every engine reads the partition's schema
                     TableFiles.write(new Path(dir, ONE_FILE), table.schema(), List.of(), conf);
                 }
@@ -354,9 +354,9 @@ public final class RunPublisher implements AutoCloseable {
      */
     private void replacePartition(Table table, Path source, String id) throws IOException {
         Path target = partition(table, id);
-        if ("file".equals(fs.getScheme()) && isOneFile(source) && isOneFile(target)) {
-            java.nio.file.Path from = local(new Path(source, ONE_FILE));
-            java.nio.file.Path to = local(new Path(target, ONE_FILE));
+        if (LocalDisk.holds(fs) && isOneFile(source) && isOneFile(target)) {
+            java.nio.file.Path from = LocalDisk.path(fs, new Path(source, ONE_FILE));
+            java.nio.file.Path to = LocalDisk.path(fs, new Path(target, ONE_FILE));
             // table files are written without .crc sidecars (ClosableOutputFile writes through the raw file
             // system); one another writer left would disagree with the new bytes, so it goes
             Files.deleteIfExists(checksumOf(from));
@@ -372,6 +372,7 @@ public final class RunPublisher implements AutoCloseable {
         }
     }
 
+    /** Whether {@code dir} exists and holds a Parquet file. */
     private boolean hasFile(Path dir) throws IOException {
         return fs.exists(dir) && fs.globStatus(new Path(dir, "*.parquet")).length > 0;
     }
@@ -385,10 +386,6 @@ public final class RunPublisher implements AutoCloseable {
             return false;
         }
         return files.length == 1 && files[0].isFile() && files[0].getPath().getName().equals(ONE_FILE);
-    }
-
-    private java.nio.file.Path local(Path path) {
-        return java.nio.file.Path.of(fs.makeQualified(path).toUri());
     }
 
     private static java.nio.file.Path checksumOf(java.nio.file.Path file) {

@@ -19,12 +19,22 @@ class RunPublisherTest {
     @TempDir
     Path dir;
 
+    /** An attempt at {@code runId}, its runs row saying running. */
+    private static RunPublisher running(String out, String runId, Configuration conf) throws Exception {
+        RunPublisher publisher = RunPublisher.open(out, runId, conf, 3600);
+        publisher.running(row(Vocabulary.RUNNING, publisher));
+        return publisher;
+    }
+
+    private static GenericRecord row(String status, RunPublisher publisher) {
+        return ResultRows.run(status, Instant.now(), "{}", "{}", publisher.holder()).build();
+    }
+
     @Test
     void aReaderOfALiveRunAlwaysFindsItsOneRunsRow() throws Exception {
         String out = dir.resolve("out").toString();
         Configuration conf = new Configuration();
-        try (RunPublisher publisher = RunPublisher.open(out, "live", conf, 3600)) {
-            publisher.running(ResultRows.run(Vocabulary.RUNNING, Instant.now(), "{}", "{}", publisher.holder()).build());
+        try (RunPublisher publisher = running(out, "live", conf)) {
             ResultReader reader = new ResultReader(out, conf);
             long firstBeat = (Long) reader.read(Table.RUNS, "live").get(0).get("heartbeat_at");
             AtomicReference<Throwable> beatFailed = new AtomicReference<>();
@@ -65,19 +75,17 @@ class RunPublisherTest {
     void aPublishKilledBetweenMovingAFileAndRemovingItsFolderRollsForwardWhole() throws Exception {
         String out = dir.resolve("out").toString();
         Configuration conf = new Configuration();
-        try (RunPublisher first = RunPublisher.open(out, "r", conf, 3600)) {
-            first.running(ResultRows.run(Vocabulary.RUNNING, Instant.now(), "{}", "{}", first.holder()).build());
+        try (RunPublisher first = running(out, "r", conf)) {
             first.stage(Table.FEATURE_GRIDS, grid("first"));
-            first.publish(ResultRows.run(Vocabulary.SUCCEEDED, Instant.now(), "{}", "{}", first.holder()).build());
+            first.publish(row(Vocabulary.SUCCEEDED, first));
         }
         // a second attempt, committed, and killed as it published: its feature_grids file is in place, the
         // folder it came from still there and empty
         String attempt;
-        try (RunPublisher second = RunPublisher.open(out, "r", conf, 3600)) {
+        try (RunPublisher second = running(out, "r", conf)) {
             attempt = second.holder().attempt();
-            second.running(ResultRows.run(Vocabulary.RUNNING, Instant.now(), "{}", "{}", second.holder()).build());
             second.stage(Table.FEATURE_GRIDS, grid("second"));
-            second.stage(Table.RUNS, List.of(ResultRows.run(Vocabulary.SUCCEEDED, Instant.now(), "{}", "{}", second.holder()).build()));
+            second.stage(Table.RUNS, List.of(row(Vocabulary.SUCCEEDED, second)));
         }
         Path staged = dir.resolve("out/_staging/run_id=r/" + attempt);
         Files.writeString(staged.resolve("_COMMITTED"), "feature_grids\nruns");
