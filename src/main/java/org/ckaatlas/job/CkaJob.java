@@ -38,6 +38,7 @@ import org.ckaatlas.cka.ChannelMean;
 import org.ckaatlas.cka.Estimator;
 import org.ckaatlas.cka.MinibatchHsic;
 import org.ckaatlas.cka.PermutationNull;
+import org.ckaatlas.results.RunLockLostException;
 import org.ckaatlas.results.RunLockedException;
 import org.ckaatlas.results.RunPublisher;
 import org.ckaatlas.results.Table;
@@ -74,6 +75,7 @@ public final class CkaJob {
         try (RunStopper stop = RunStopper.watch(spark); RunPublisher publisher = open(config, hadoop)) {
             GenericRecordBuilder row = ResultRows.run(Vocabulary.RUNNING, started, json(config.toMap()), models(models),
                     publisher.holder()).set("versions", versions(spark, RunResult.empty()));
+            publisher.onLockLost(stop::stop); // paused past the stale bound and taken over: this attempt stops
             publisher.running(row.build());
             try {
                 Instant processStart = Instant.now();
@@ -115,6 +117,9 @@ public final class CkaJob {
                 try {
                     publisher.fail(row.set("status", Vocabulary.FAILED).set("finished_at", System.currentTimeMillis())
                             .set("error", reason).build());
+                } catch (RunLockLostException lost) {
+                    // paused or cut off, then taken over: that is why it failed, and the runs row is the new holder's
+                    reason = lost.getMessage();
                 } catch (Throwable unrecorded) {
                     // e.g. the disk is still full: the row keeps saying running, its heartbeat stops, and
                     // readers see it abandoned; say here why

@@ -111,11 +111,16 @@ public final class RunLock implements AutoCloseable {
         return holder;
     }
 
-    /** Rewrites the heartbeat. The lock never disappears while held, and never reads half-written. */
+    /**
+     * Rewrites the heartbeat. The lock never disappears while held, and never reads half-written.
+     *
+     * @throws RunLockLostException when the lock is no longer this attempt's (see {@link #verify})
+     */
     public synchronized void heartbeat(long now) throws IOException {
         if (!held) {
             return;
         }
+        verify(now);
         holder = new Holder(holder.runId(), holder.attempt(), holder.host(), holder.pid(), holder.startedAt(), now,
                 holder.heartbeatSeconds());
         byte[] content = JSON.toJson(holder).getBytes(StandardCharsets.UTF_8);
@@ -131,6 +136,33 @@ public final class RunLock implements AutoCloseable {
         try (OutputStream out = fs.create(path, true)) {
             out.write(content);
         }
+    }
+
+    /**
+     * Checks that the lock still names this attempt. A driver paused (a stopped process, a long GC) or cut
+     * off past the stale bound may have been taken over; it then holds nothing and must write nothing. A
+     * taker moves the lock only after {@link Vocabulary#STALE_HEARTBEATS} silent periods, so a check at each
+     * heartbeat leaves a window of one read and one rename, not of a period.
+     *
+     * @throws RunLockLostException when another attempt holds the lock, or none does
+     */
+    public synchronized void verify(long now) throws IOException {
+        if (!held) {
+            throw new RunLockLostException("run " + holder.runId() + ": this attempt no longer holds its lock");
+        }
+        Holder current = read(fs, path, holder.heartbeatSeconds());
+        if (current != null && current.attempt().equals(holder.attempt())) {
+            return;
+        }
+        held = false; // never rewrite it, never release another's
+        deleteBeats(fs, path, holder.attempt());
+        String silent = String.format(java.util.Locale.ROOT, "%.1f s", (now - holder.heartbeatAt()) / 1000.0);
+        String what = current == null ? "the lock is gone (taken over and released, or removed)"
+                : "?".equals(current.attempt()) ? "the lock no longer reads as this attempt's"
+                : "the run was taken over by " + current.describe();
+        throw new RunLockLostException("run " + holder.runId() + " lost its lock: " + what + "; this driver's last heartbeat was "
+                + silent + " ago, and a lock is stale after " + Vocabulary.STALE_HEARTBEATS * holder.heartbeatSeconds()
+                + " s (a paused driver, or one cut off from " + path.getParent() + ")");
     }
 
     /** Releases the lock if this attempt still holds it. */

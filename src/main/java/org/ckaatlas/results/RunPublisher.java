@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
@@ -39,6 +40,10 @@ import org.apache.hadoop.fs.Path;
  *   <li>{@link #fail}: the attempt's staging goes; the runs row says {@code failed} and why, or, over a
  *       published run, that run gains a {@code failed_attempts} note and stays as it was.
  * </ol>
+ *
+ * <p>A driver silent past the stale bound (paused, or cut off) may have been taken over. Its next
+ * heartbeat, and publish before its marker, find the lock another's: it then stops ({@link #onLockLost})
+ * and writes no runs row, so the run it came back to stays the new holder's.
  */
 public final class RunPublisher implements AutoCloseable {
     /** How long close waits for a heartbeat write in progress. */
@@ -62,6 +67,9 @@ public final class RunPublisher implements AutoCloseable {
     private GenericRecord published;
     private boolean committed;
     private int rewrites;
+    /** Why this attempt lost its lock to another (see {@link RunLock#verify}), or null while it holds it. */
+    private volatile String lost;
+    private volatile Consumer<String> onLockLost = why -> System.err.println("cka-atlas: " + why);
 
     private RunPublisher(Configuration conf, FileSystem fs, Path out, String runId, RunLock lock) {
         this.conf = conf;
@@ -108,6 +116,14 @@ public final class RunPublisher implements AutoCloseable {
         return lock.holder();
     }
 
+    /**
+     * What to do when a heartbeat finds the lock taken over (this driver was paused or cut off past the
+     * stale bound): stop the run. From then on this attempt writes no runs row and cannot publish.
+     */
+    public void onLockLost(Consumer<String> listener) {
+        this.onLockLost = listener;
+    }
+
     /** The staging folder of one table: executors write their part files here. */
     public Path stagingDir(Table table) throws IOException {
         Path dir = new Path(staging, table.dirName());
@@ -141,6 +157,7 @@ public final class RunPublisher implements AutoCloseable {
         synchronized (this) {
             running = null;
         }
+        verifyLock();
         stage(Table.RUNS, List.of(withHeartbeat(finalRow, System.currentTimeMillis())));
         List<Table> staged = new ArrayList<>();
         for (Table table : Table.values()) {
@@ -153,6 +170,7 @@ public final class RunPublisher implements AutoCloseable {
                 }
             }
         }
+        verifyLock(); // the last moment another attempt's run can be kept from this one's tables
         try (OutputStream marker = fs.create(new Path(staging, COMMITTED), false)) {
             marker.write(String.join("\n", staged.stream().map(Table::dirName).toList()).getBytes(StandardCharsets.UTF_8));
         }
@@ -170,12 +188,19 @@ public final class RunPublisher implements AutoCloseable {
      * Records this attempt's failure and removes what it staged. Does nothing once committed.
      *
      * @param failedRow the runs row of a failed attempt (status failed, error set)
+     * @throws RunLockLostException when another attempt took the run over: only the staging goes
      */
     public synchronized void fail(GenericRecord failedRow) throws IOException {
         if (committed) {
             return;
         }
         running = null;
+        try {
+            verifyLock();
+        } catch (RunLockLostException e) {
+            fs.delete(staging, true); // this attempt's own folder; the runs row is the new holder's
+            throw e;
+        }
         fs.delete(staging, true); // its scratch runs file below lands in a fresh folder
         if (published != null) {
             GenericData.Record kept = new GenericData.Record((GenericData.Record) published, true);
@@ -230,9 +255,31 @@ public final class RunPublisher implements AutoCloseable {
                 running = withHeartbeat(running, now);
                 replaceRunsRow(running, staging);
             }
+        } catch (RunLockLostException e) {
+            lostTo(e);
+            heartbeat.shutdown();
+            onLockLost.accept(e.getMessage());
         } catch (IOException | RuntimeException e) {
             System.err.println("cka-atlas: heartbeat of run " + runId + " not written: " + e.getMessage());
         }
+    }
+
+    /** @throws RunLockLostException when the lock is no longer this attempt's */
+    private void verifyLock() throws IOException {
+        if (lost != null) {
+            throw new RunLockLostException(lost);
+        }
+        try {
+            lock.verify(System.currentTimeMillis());
+        } catch (RunLockLostException e) {
+            lostTo(e);
+            throw e;
+        }
+    }
+
+    private synchronized void lostTo(RunLockLostException e) {
+        lost = e.getMessage();
+        running = null;
     }
 
     /**

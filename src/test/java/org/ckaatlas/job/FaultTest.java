@@ -149,6 +149,39 @@ class FaultTest {
     }
 
     @Test
+    void aDriverPausedPastTheStaleBoundIsTakenOverAndWhenItWakesItStopsAndTheNewRunStands() throws Exception {
+        Path out = dir.resolve("paused");
+        Process paused = slowRun(out, "paused"); // one-second heartbeats: stale after six seconds of silence
+        awaitRunning(paused, out, "paused");
+        signal(paused, "STOP"); // a stopped process, as a long GC pause or a cut-off network would leave it
+        Cli.Outcome taker;
+        try {
+            Thread.sleep(7000);
+            taker = Cli.expect(0, args(out, "paused")); // judges it dead and runs the same id through
+        } finally {
+            signal(paused, "CONT");
+        }
+        GenericRecord published = runsRow(out, "paused");
+        String rows = new ResultReader(out.toString(), new Configuration()).read(Table.LAYER_CKA, "paused").toString();
+
+        assertTrue(paused.waitFor(90, TimeUnit.SECONDS), "the woken driver stops");
+        assertEquals(3, paused.exitValue(), log("paused"));
+        assertTrue(log("paused").contains("lost its lock: the lock is gone"), log("paused"));
+        assertFalse(Files.exists(crashLog("paused")), () -> "crashed: " + crashLog("paused"));
+        GenericRecord row = runsRow(out, "paused");
+        assertEquals("succeeded", row.get("status").toString(), taker.err());
+        assertEquals(published.get("attempt").toString(), row.get("attempt").toString(), "the taker's row, not the woken one's");
+        assertFalse(row.get("attempt").toString().endsWith("-" + paused.pid()));
+        assertEquals(rows, new ResultReader(out.toString(), new Configuration()).read(Table.LAYER_CKA, "paused").toString());
+        assertFalse(Files.exists(out.resolve("_staging/run_id=paused")), "no staging left");
+        assertFalse(Files.exists(out.resolve("_locks/run_id=paused")), "no lock left");
+    }
+
+    private static void signal(Process p, String name) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-" + name, String.valueOf(p.pid())).inheritIO().start().waitFor());
+    }
+
+    @Test
     void aFailedRerunKeepsThePublishedRunWholeAndNotesItsFailure() throws Exception {
         Path out = dir.resolve("rerun");
         Cli.expect(0, args(out, "night"));

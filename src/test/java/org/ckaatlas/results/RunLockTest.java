@@ -96,4 +96,32 @@ class RunLockTest {
             assertEquals(java.util.List.of(), left.map(Path::getFileName).map(Path::toString).toList(), "no lock or temp file left");
         }
     }
+
+    @Test
+    void aHolderTakenOverWhileSilentFindsOutAtItsNextHeartbeatAndNeverWritesTheLockAgain() throws Exception {
+        FileSystem fs = FileSystem.getLocal(new Configuration());
+        org.apache.hadoop.fs.Path out = new org.apache.hadoop.fs.Path(dir.toUri());
+        long now = System.currentTimeMillis();
+        RunLock paused = RunLock.acquire(fs, out, holder("paused", now - 10_000)); // silent for ten one-second periods
+        try (RunLock taker = RunLock.acquire(fs, out, holder("taker", now))) {
+            RunLockLostException lost = assertThrows(RunLockLostException.class, () -> paused.heartbeat(now));
+            assertEquals(true, lost.getMessage().contains("taken over by attempt taker") && lost.getMessage().contains("10.0 s ago"),
+                    lost.getMessage());
+            assertEquals("taker", RunLock.holder(fs, out, "r", 1).attempt(), "the taker's lock stays");
+            paused.heartbeat(now + 1000); // a beat racing the stop: writes nothing
+            assertEquals("taker", RunLock.holder(fs, out, "r", 1).attempt());
+            paused.close();
+            assertEquals("taker", RunLock.holder(fs, out, "r", 1).attempt());
+        }
+
+        // taken over and released before the silent holder came back: the lock is not made again
+        RunLock late = RunLock.acquire(fs, out, holder("late", now - 10_000));
+        RunLock.acquire(fs, out, holder("taker", now)).close();
+        RunLockLostException gone = assertThrows(RunLockLostException.class, () -> late.heartbeat(now));
+        assertEquals(true, gone.getMessage().contains("the lock is gone"), gone.getMessage());
+        assertNull(RunLock.holder(fs, out, "r", 1));
+        try (var left = Files.list(dir.resolve("_locks"))) {
+            assertEquals(java.util.List.of(), left.map(Path::getFileName).map(Path::toString).toList(), "no lock or temp file left");
+        }
+    }
 }

@@ -10,11 +10,12 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.ckaatlas.analysis.ResultRows;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What a reader of a live run sees while its driver rewrites the runs row at each heartbeat. */
+/** What readers of a live run see while its driver rewrites the runs row, and what survives a driver that dies or is taken over. */
 class RunPublisherTest {
     @TempDir
     Path dir;
@@ -107,5 +108,50 @@ class RunPublisherTest {
         RunPublisher.open(out, "r", conf, 3600).close();
         assertEquals(attempt, reader.read(Table.RUNS, "r").get(0).get("attempt").toString());
         assertTrue(Files.notExists(late));
+    }
+
+    @Test
+    void aDriverTakenOverWhileSilentStopsAtItsNextHeartbeatAndWritesNothing() throws Exception {
+        String out = dir.resolve("out").toString();
+        Configuration conf = new Configuration();
+        try (RunPublisher first = running(out, "r", conf)) {
+            first.stage(Table.FEATURE_GRIDS, grid("first"));
+            AtomicReference<String> stopped = new AtomicReference<>();
+            first.onLockLost(stopped::set);
+            // its driver paused (a stopped process, a long GC): its lock's last heartbeat seven hours back
+            Path lockFile = dir.resolve("out/_locks/run_id=r");
+            com.google.gson.Gson json = new com.google.gson.Gson();
+            RunLock.Holder was = json.fromJson(Files.readString(lockFile), RunLock.Holder.class);
+            long silent = System.currentTimeMillis() - 7 * 3600_000L;
+            Files.writeString(lockFile, json.toJson(new RunLock.Holder(was.runId(), was.attempt(), was.host(), was.pid(),
+                    was.startedAt(), silent, was.heartbeatSeconds())));
+
+            try (RunPublisher second = running(out, "r", conf)) { // judges it dead and takes the run over
+                String attempt = second.holder().attempt();
+                ResultReader reader = new ResultReader(out, conf);
+                first.beat(); // the first driver wakes up
+                assertTrue(stopped.get() != null && stopped.get().contains("taken over by attempt " + attempt), stopped.get());
+                assertEquals(attempt, reader.read(Table.RUNS, "r").get(0).get("attempt").toString(), "no running row over the new one");
+
+                RunLockLostException refused = org.junit.jupiter.api.Assertions.assertThrows(RunLockLostException.class,
+                        () -> first.publish(row(Vocabulary.SUCCEEDED, first)));
+                assertTrue(refused.getMessage().contains("lost its lock"), refused.getMessage());
+                assertEquals(false, first.committed());
+                org.junit.jupiter.api.Assertions.assertThrows(RunLockLostException.class, () -> first.fail(row(Vocabulary.FAILED, first)));
+                GenericRecord run = reader.read(Table.RUNS, "r").get(0);
+                assertEquals(attempt, run.get("attempt").toString(), "its failure is not written over the new holder's row");
+                assertEquals(Vocabulary.RUNNING, run.get("status").toString());
+                assertTrue(Files.notExists(dir.resolve("out/feature_grids/run_id=r")), "nothing of the first attempt published");
+                assertTrue(Files.notExists(dir.resolve("out/_staging/run_id=r/" + first.holder().attempt())), "its staging removed");
+                first.close(); // releases nothing: the lock is the second's
+                assertEquals(attempt, RunLock.holder(FileSystem.getLocal(conf), new org.apache.hadoop.fs.Path(dir.resolve("out").toUri()),
+                        "r", 1).attempt());
+
+                second.stage(Table.FEATURE_GRIDS, grid("second"));
+                second.publish(row(Vocabulary.SUCCEEDED, second));
+                assertEquals(List.of("second"), reader.read(Table.FEATURE_GRIDS, "r").stream().map(g -> g.get("image_id").toString()).toList());
+                assertEquals(Vocabulary.SUCCEEDED, reader.read(Table.RUNS, "r").get(0).get("status").toString());
+            }
+        }
     }
 }
