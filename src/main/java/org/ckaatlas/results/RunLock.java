@@ -151,14 +151,14 @@ public final class RunLock implements AutoCloseable {
             throw new RunLockLostException("run " + holder.runId() + ": this attempt no longer holds its lock");
         }
         Holder current = read(fs, path, holder.heartbeatSeconds());
-        if (current != null && current.attempt().equals(holder.attempt())) {
+        // "?": unreadable, which only an in-place rewrite (HDFS) cut short can leave: this heartbeat repairs it
+        if (current != null && (current.attempt().equals(holder.attempt()) || "?".equals(current.attempt()))) {
             return;
         }
         held = false; // never rewrite it, never release another's
         deleteBeats(fs, path, holder.attempt());
         String silent = String.format(java.util.Locale.ROOT, "%.1f s", (now - holder.heartbeatAt()) / 1000.0);
         String what = current == null ? "the lock is gone (taken over and released, or removed)"
-                : "?".equals(current.attempt()) ? "the lock no longer reads as this attempt's"
                 : "the run was taken over by " + current.describe();
         throw new RunLockLostException("run " + holder.runId() + " lost its lock: " + what + "; this driver's last heartbeat was "
                 + silent + " ago, and a lock is stale after " + Vocabulary.STALE_HEARTBEATS * holder.heartbeatSeconds()
