@@ -44,6 +44,8 @@ public final class RunLock implements AutoCloseable {
     private final Path path;
     private Holder holder;
     private boolean held = true;
+    /** Why this attempt lost the lock to another, or null. */
+    private String lost;
 
     private RunLock(FileSystem fs, Path path, Holder holder) {
         this.fs = fs;
@@ -148,7 +150,7 @@ public final class RunLock implements AutoCloseable {
      */
     public synchronized void verify(long now) throws IOException {
         if (!held) {
-            throw new RunLockLostException("run " + holder.runId() + ": this attempt no longer holds its lock");
+            throw new RunLockLostException(lost != null ? lost : "run " + holder.runId() + ": this attempt released its lock");
         }
         Holder current = read(fs, path, holder.heartbeatSeconds());
         // "?": unreadable, which only an in-place rewrite (HDFS) cut short can leave: this heartbeat repairs it
@@ -160,9 +162,10 @@ public final class RunLock implements AutoCloseable {
         String silent = String.format(java.util.Locale.ROOT, "%.1f s", (now - holder.heartbeatAt()) / 1000.0);
         String what = current == null ? "the lock is gone (taken over and released, or removed)"
                 : "the run was taken over by " + current.describe();
-        throw new RunLockLostException("run " + holder.runId() + " lost its lock: " + what + "; this driver's last heartbeat was "
+        lost = "run " + holder.runId() + " lost its lock: " + what + "; this driver's last heartbeat was "
                 + silent + " ago, and a lock is stale after " + Vocabulary.STALE_HEARTBEATS * holder.heartbeatSeconds()
-                + " s (a paused driver, or one cut off from " + path.getParent() + ")");
+                + " s (a paused driver, or one cut off from " + path.getParent() + ")";
+        throw new RunLockLostException(lost);
     }
 
     /** Releases the lock if this attempt still holds it. */

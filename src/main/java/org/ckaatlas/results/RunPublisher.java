@@ -67,8 +67,6 @@ public final class RunPublisher implements AutoCloseable {
     private GenericRecord published;
     private boolean committed;
     private int rewrites;
-    /** Why this attempt lost its lock to another (see {@link RunLock#verify}), or null while it holds it. */
-    private volatile String lost;
     private volatile Consumer<String> onLockLost = why -> System.err.println("cka-atlas: " + why);
 
     private RunPublisher(Configuration conf, FileSystem fs, Path out, String runId, RunLock lock) {
@@ -157,7 +155,6 @@ public final class RunPublisher implements AutoCloseable {
         synchronized (this) {
             running = null;
         }
-        verifyLock();
         stage(Table.RUNS, List.of(withHeartbeat(finalRow, System.currentTimeMillis())));
         List<Table> staged = new ArrayList<>();
         for (Table table : Table.values()) {
@@ -170,7 +167,7 @@ public final class RunPublisher implements AutoCloseable {
                 }
             }
         }
-        verifyLock(); // the last moment another attempt's run can be kept from this one's tables
+        lock.verify(System.currentTimeMillis()); // the last moment another attempt's run can be kept from this one's tables
         try (OutputStream marker = fs.create(new Path(staging, COMMITTED), false)) {
             marker.write(String.join("\n", staged.stream().map(Table::dirName).toList()).getBytes(StandardCharsets.UTF_8));
         }
@@ -196,7 +193,7 @@ public final class RunPublisher implements AutoCloseable {
         }
         running = null;
         try {
-            verifyLock();
+            lock.verify(System.currentTimeMillis());
         } catch (RunLockLostException e) {
             fs.delete(staging, true); // this attempt's own folder; the runs row is the new holder's
             throw e;
@@ -256,30 +253,12 @@ public final class RunPublisher implements AutoCloseable {
                 replaceRunsRow(running, staging);
             }
         } catch (RunLockLostException e) {
-            lostTo(e);
+            running = null;
             heartbeat.shutdown();
             onLockLost.accept(e.getMessage());
         } catch (IOException | RuntimeException e) {
             System.err.println("cka-atlas: heartbeat of run " + runId + " not written: " + e.getMessage());
         }
-    }
-
-    /** @throws RunLockLostException when the lock is no longer this attempt's */
-    private void verifyLock() throws IOException {
-        if (lost != null) {
-            throw new RunLockLostException(lost);
-        }
-        try {
-            lock.verify(System.currentTimeMillis());
-        } catch (RunLockLostException e) {
-            lostTo(e);
-            throw e;
-        }
-    }
-
-    private synchronized void lostTo(RunLockLostException e) {
-        lost = e.getMessage();
-        running = null;
     }
 
     /**
