@@ -75,7 +75,7 @@ public final class CkaJob {
         try (RunStopper stop = RunStopper.watch(spark); RunPublisher publisher = open(config, hadoop)) {
             GenericRecordBuilder row = ResultRows.run(Vocabulary.RUNNING, started, json(config.toMap()), models(models),
                     publisher.holder()).set("versions", versions(spark, RunResult.empty()));
-            publisher.onLockLost(stop::stop); // paused past the stale bound and taken over: this attempt stops
+            publisher.onLockLost(stop::stopQuietly); // paused or cut off near the stale bound: this attempt stops, writing nothing
             publisher.running(row.build());
             try {
                 Instant processStart = Instant.now();

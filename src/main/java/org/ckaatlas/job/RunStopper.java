@@ -60,13 +60,27 @@ final class RunStopper implements AutoCloseable {
         return reason;
     }
 
-    /** Stops the run: cancels its Spark jobs; the main thread records {@code why}. */
-    synchronized void stop(String why) {
+    /** Stops the run: cancels its Spark jobs; the main thread records {@code why}. Says so at once. */
+    void stop(String why) {
+        stop(why, true);
+    }
+
+    /**
+     * Stops the run without a line of its own: for a lost lock, where "failing the run" would be untrue
+     * (no runs row is written) and the main thread's one failure line says why.
+     */
+    void stopQuietly(String why) {
+        stop(why, false);
+    }
+
+    private synchronized void stop(String why, boolean announce) {
         if (reason != null) {
             return;
         }
         reason = why;
-        System.err.println("cka-atlas: " + why + ": failing the run");
+        if (announce) {
+            System.err.println("cka-atlas: " + why + ": failing the run");
+        }
         halt = new Thread(() -> {
             try {
                 Thread.sleep(60_000);

@@ -123,48 +123,66 @@ public final class RunLock implements AutoCloseable {
             return;
         }
         verify(now);
-        holder = new Holder(holder.runId(), holder.attempt(), holder.host(), holder.pid(), holder.startedAt(), now,
+        Holder next = new Holder(holder.runId(), holder.attempt(), holder.host(), holder.pid(), holder.startedAt(), now,
                 holder.heartbeatSeconds());
-        byte[] content = JSON.toJson(holder).getBytes(StandardCharsets.UTF_8);
+        byte[] content = JSON.toJson(next).getBytes(StandardCharsets.UTF_8);
         if (LocalDisk.holds(fs)) {
             // a whole new file renamed over the old one: a reader sees the last heartbeat or this one
             java.nio.file.Path lock = LocalDisk.path(fs, path);
             java.nio.file.Path temp = sibling(lock, holder.attempt() + ".beat");
             Files.write(temp, content);
             Files.move(temp, lock, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return;
+        } else {
+            // HDFS and object stores: rewritten in place; a reader that catches it half-written reads again
+            try (OutputStream out = fs.create(path, true)) {
+                out.write(content);
+            }
         }
-        // HDFS and object stores: rewritten in place; a reader that catches it half-written reads again
-        try (OutputStream out = fs.create(path, true)) {
-            out.write(content);
-        }
+        holder = next; // only a beat that reached the file counts: takers judge the file
     }
 
     /**
-     * Checks that the lock still names this attempt. A driver paused (a stopped process, a long GC) or cut
-     * off past the stale bound may have been taken over; it then holds nothing and must write nothing. A
-     * taker moves the lock only after {@link Vocabulary#STALE_HEARTBEATS} silent periods, so a check at each
-     * heartbeat leaves a window of one read and one rename, not of a period.
+     * Checks that this attempt still holds the lock, as a lease: it must name this attempt, and this
+     * attempt's last beat written must be recent enough that no taker can have judged it stale. A driver
+     * paused (a stopped process, a long GC) or cut off past that may have been taken over; it then holds
+     * nothing and must write nothing.
      *
-     * @throws RunLockLostException when another attempt holds the lock, or none does
+     * <p>Takers judge a lock stale after {@link Vocabulary#STALE_HEARTBEATS} silent periods; the holder
+     * gives up one period sooner. So a driver that passes this check has at least a period before a taker
+     * can move the lock, which covers the one write it makes next. Without that margin, a driver woken
+     * after seven silent periods would find its lock still its own, and a taker reading it stale at that
+     * moment would take it over under the driver's next write.
+     *
+     * @throws RunLockLostException when another attempt holds the lock, none does, or this attempt's
+     *     last beat is too old to be sure
      */
     public synchronized void verify(long now) throws IOException {
         if (!held) {
             throw new RunLockLostException(lost != null ? lost : "run " + holder.runId() + ": this attempt released its lock");
         }
         Holder current = read(fs, path, holder.heartbeatSeconds());
+        long silentMillis = now - holder.heartbeatAt();
+        int staleSeconds = Vocabulary.STALE_HEARTBEATS * holder.heartbeatSeconds();
         // "?": unreadable, which only an in-place rewrite (HDFS) cut short can leave: this heartbeat repairs it
-        if (current != null && (current.attempt().equals(holder.attempt()) || "?".equals(current.attempt()))) {
+        boolean named = current != null && (current.attempt().equals(holder.attempt()) || "?".equals(current.attempt()));
+        if (named && silentMillis <= (staleSeconds - holder.heartbeatSeconds()) * 1000L) {
             return;
         }
-        held = false; // never rewrite it, never release another's
+        held = false; // never rewrite it, never release it: it is another's, or soon may be
         deleteBeats(fs, path, holder.attempt());
-        String silent = String.format(java.util.Locale.ROOT, "%.1f s", (now - holder.heartbeatAt()) / 1000.0);
-        String what = current == null ? "the lock is gone (taken over and released, or removed)"
-                : "the run was taken over by " + current.describe();
-        lost = "run " + holder.runId() + " lost its lock: " + what + "; this driver's last heartbeat was "
-                + silent + " ago, and a lock is stale after " + Vocabulary.STALE_HEARTBEATS * holder.heartbeatSeconds()
-                + " s (a paused driver, or one cut off from " + path.getParent() + ")";
+        String silent = "this driver's last heartbeat was "
+                + String.format(java.util.Locale.ROOT, "%.1f s", silentMillis / 1000.0) + " ago";
+        String what;
+        if (named) {
+            what = silent + ", within a period of the " + staleSeconds + " s after which another may take the lock over,"
+                    + " so it stops rather than race a taker";
+        } else {
+            what = (current == null ? "the lock is gone (taken over and released, or removed)"
+                    : "the run was taken over by " + current.describe())
+                    + "; " + silent + ", and a lock is stale after " + staleSeconds + " s";
+        }
+        lost = "run " + holder.runId() + " lost its lock: " + what + " (a paused driver, or one cut off from "
+                + path.getParent() + ")";
         throw new RunLockLostException(lost);
     }
 

@@ -41,9 +41,11 @@ import org.apache.hadoop.fs.Path;
  *       published run, that run gains a {@code failed_attempts} note and stays as it was.
  * </ol>
  *
- * <p>A driver silent past the stale bound (paused, or cut off) may have been taken over. Its next
- * heartbeat, and publish before its marker, find the lock another's: it then stops ({@link #onLockLost})
- * and writes no runs row, so the run it came back to stays the new holder's.
+ * <p>A driver silent past the stale bound (paused, or cut off) may have been taken over. Its lock is a
+ * lease ({@link RunLock#verify}), checked by each heartbeat, before each move of its own runs row into
+ * place, and by publish before its marker: once the lock is another's, or this driver's last beat is
+ * within a period of going stale, it stops ({@link #onLockLost}) and writes no runs row, so the run it
+ * came back to stays the new holder's.
  */
 public final class RunPublisher implements AutoCloseable {
     /** How long close waits for a heartbeat write in progress. */
@@ -66,7 +68,8 @@ public final class RunPublisher implements AutoCloseable {
     /** The succeeded run this attempt would replace, or null. */
     private GenericRecord published;
     private boolean committed;
-    private int rewrites;
+    /** Numbers the scratch folders of runs rows: the heartbeat thread and the driver's both write them. */
+    private final java.util.concurrent.atomic.AtomicInteger rewrites = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Consumer<String> onLockLost = why -> System.err.println("cka-atlas: " + why);
 
     private RunPublisher(Configuration conf, FileSystem fs, Path out, String runId, RunLock lock) {
@@ -99,14 +102,15 @@ public final class RunPublisher implements AutoCloseable {
         fs.mkdirs(root);
         RunLock lock = RunLock.acquire(fs, root, me);
         RunPublisher publisher = new RunPublisher(conf, fs, root, runId, lock);
+        // beating from the start: finishing a dead driver's publish can outlast the stale bound
+        publisher.heartbeat.scheduleWithFixedDelay(publisher::beat, heartbeatSeconds, heartbeatSeconds, TimeUnit.SECONDS);
         try {
             publisher.recover();
             fs.mkdirs(publisher.staging);
         } catch (IOException | RuntimeException e) {
-            lock.close();
+            publisher.close();
             throw e;
         }
-        publisher.heartbeat.scheduleWithFixedDelay(publisher::beat, heartbeatSeconds, heartbeatSeconds, TimeUnit.SECONDS);
         return publisher;
     }
 
@@ -137,7 +141,7 @@ public final class RunPublisher implements AutoCloseable {
             return;
         }
         running = withHeartbeat(row, System.currentTimeMillis());
-        replaceRunsRow(running, staging);
+        replaceOwnRunsRow(running);
     }
 
     /** Writes one small table, made on the driver, to the staging area. */
@@ -192,22 +196,19 @@ public final class RunPublisher implements AutoCloseable {
             return;
         }
         running = null;
-        try {
-            lock.verify(System.currentTimeMillis());
-        } catch (RunLockLostException e) {
-            fs.delete(staging, true); // this attempt's own folder; the runs row is the new holder's
-            throw e;
-        }
         fs.delete(staging, true); // its scratch runs file below lands in a fresh folder
+        GenericRecord row = failedRow;
         if (published != null) {
             GenericData.Record kept = new GenericData.Record((GenericData.Record) published, true);
             kept.put("failed_attempts", appendFailure(published.get("failed_attempts"), failedRow));
-            replaceRunsRow(kept, staging);
-        } else {
-            replaceRunsRow(failedRow, staging);
+            row = kept;
         }
-        fs.delete(staging, true);
-        deleteIfEmpty(staging.getParent());
+        try {
+            replaceOwnRunsRow(row); // not over a new holder's row (RunLockLostException): then only the staging goes
+        } finally {
+            fs.delete(staging, true);
+            deleteIfEmpty(staging.getParent());
+        }
     }
 
     /**
@@ -250,7 +251,7 @@ public final class RunPublisher implements AutoCloseable {
             lock.heartbeat(now);
             if (running != null) {
                 running = withHeartbeat(running, now);
-                replaceRunsRow(running, staging);
+                replaceOwnRunsRow(running);
             }
         } catch (RunLockLostException e) {
             running = null;
@@ -359,17 +360,29 @@ public final class RunPublisher implements AutoCloseable {
         deleteIfEmpty(attemptDir.getParent());
     }
 
-    private void replaceRunsRow(GenericRecord row, Path scratchParent) throws IOException {
-        replaceRunsRow(row, scratchParent, runId);
+    /**
+     * This attempt's own runs row (running, or failed): the lock is checked between writing it aside and
+     * moving it in, so that a driver paused at any point before the move writes nothing over a new holder's.
+     *
+     * @throws RunLockLostException when the lock is no longer this attempt's; nothing is moved
+     */
+    private void replaceOwnRunsRow(GenericRecord row) throws IOException {
+        Path dir = writeRunsRow(row, staging);
+        lock.verify(System.currentTimeMillis());
+        replacePartition(Table.RUNS, dir, runId);
     }
 
-    /** Writes a one-row runs file next to the scratch folder, then swaps it in for the partition. */
+    /** Writes a one-row runs file next to the scratch folder, then swaps it in for run {@code id}'s partition. */
     private void replaceRunsRow(GenericRecord row, Path scratchParent, String id) throws IOException {
-        Path dir = new Path(scratchParent, "_runs-" + (rewrites++));
+        replacePartition(Table.RUNS, writeRunsRow(row, scratchParent), id);
+    }
+
+    private Path writeRunsRow(GenericRecord row, Path scratchParent) throws IOException {
+        Path dir = new Path(scratchParent, "_runs-" + rewrites.getAndIncrement());
         fs.delete(dir, true);
         fs.mkdirs(dir);
         TableFiles.write(new Path(dir, ONE_FILE), Table.RUNS.schema(), List.of(row), conf);
-        replacePartition(Table.RUNS, dir, id);
+        return dir;
     }
 
     /**

@@ -18,6 +18,7 @@ import org.ckaatlas.data.ImageDecoder;
 import org.ckaatlas.data.SampleData;
 import org.ckaatlas.results.ResultReader;
 import org.ckaatlas.results.Table;
+import org.ckaatlas.results.Vocabulary;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -85,6 +86,14 @@ class FaultTest {
     private static String lockAndLog(Path out, String runId) {
         try {
             return Files.readString(out.resolve("_locks/run_id=" + runId)) + "\n" + log(runId);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private static String logOf(String runId) {
+        try {
+            return log(runId);
         } catch (IOException e) {
             return e.toString();
         }
@@ -175,6 +184,33 @@ class FaultTest {
         assertEquals(rows, new ResultReader(out.toString(), new Configuration()).read(Table.LAYER_CKA, "paused").toString());
         assertFalse(Files.exists(out.resolve("_staging/run_id=paused")), "no staging left");
         assertFalse(Files.exists(out.resolve("_locks/run_id=paused")), "no lock left");
+    }
+
+    @Test
+    void aDriverPausedToWithinAPeriodOfTheStaleBoundStopsWhenItWakesAndTheRunIsFreeOnceStale() throws Exception {
+        Path out = dir.resolve("near");
+        Process paused = slowRun(out, "near"); // one-second heartbeats: stale after six seconds, given up after five
+        awaitRunning(paused, out, "near");
+        signal(paused, "STOP");
+        try {
+            Thread.sleep(5500); // no one takes it over meanwhile: it was the lock's holder all along
+        } finally {
+            signal(paused, "CONT");
+        }
+        assertTrue(paused.waitFor(90, TimeUnit.SECONDS), "the woken driver stops");
+        assertEquals(3, paused.exitValue(), log("near"));
+        assertTrue(log("near").contains("lost its lock: this driver's last heartbeat was")
+                && log("near").contains("so it stops rather than race a taker"), log("near"));
+        assertEquals(1, log("near").lines().filter(l -> l.contains("lost its lock")).count(), () -> "one line says why: " + logOf("near"));
+        assertFalse(Files.exists(out.resolve("_staging/run_id=near")), "its staging removed");
+        GenericRecord left = runsRow(out, "near");
+        assertEquals("running", left.get("status").toString(), "no row written after it gave the lock up");
+        Thread.sleep(1500); // the lock it left is stale now: readers show the run abandoned, a rerun takes it
+        assertEquals("abandoned", Vocabulary.shownStatus(left.get("status").toString(), (Long) left.get("heartbeat_at"),
+                (Integer) left.get("heartbeat_seconds"), System.currentTimeMillis()));
+        Cli.Outcome rerun = Cli.expect(0, args(out, "near"));
+        assertEquals("succeeded", runsRow(out, "near").get("status").toString(), rerun.err());
+        assertFalse(Files.exists(out.resolve("_locks/run_id=near")), "the rerun released its lock");
     }
 
     private static void signal(Process p, String name) throws Exception {

@@ -124,4 +124,37 @@ class RunLockTest {
             assertEquals(java.util.List.of(), left.map(Path::getFileName).map(Path::toString).toList(), "no lock or temp file left");
         }
     }
+
+    @Test
+    void aHolderSilentWithinAPeriodOfTheStaleBoundStopsWritingAndLeavesItsLockToGoStale() throws Exception {
+        FileSystem fs = FileSystem.getLocal(new Configuration());
+        org.apache.hadoop.fs.Path out = new org.apache.hadoop.fs.Path(dir.toUri());
+        Path lock = dir.resolve("_locks/run_id=r");
+        long now = System.currentTimeMillis();
+        // its last beat 5.1 one-second periods back: a taker may judge it stale 0.9 s from now
+        RunLock silent = RunLock.acquire(fs, out, holder("silent", now - 5_100));
+        String before = Files.readString(lock);
+        RunLockLostException stopped = assertThrows(RunLockLostException.class, () -> silent.heartbeat(now));
+        assertEquals(true, stopped.getMessage().contains("lost its lock: this driver's last heartbeat was 5.1 s ago, within a period"
+                + " of the 6 s after which another may take the lock over"), stopped.getMessage());
+        assertThrows(RunLockLostException.class, () -> silent.verify(now), "it stays stopped");
+        silent.close();
+        assertEquals(before, Files.readString(lock), "neither rewritten nor released: a taker may already be moving it");
+        assertThrows(RunLockedException.class, () -> RunLock.acquire(fs, out, holder("early", System.currentTimeMillis())),
+                "not stale yet");
+        Thread.sleep(1_000);
+        try (RunLock taker = RunLock.acquire(fs, out, holder("taker", System.currentTimeMillis()))) {
+            assertEquals("taker", RunLock.holder(fs, out, "r", 1).attempt(), "stale: taken over");
+        }
+
+        // a beat that cannot be written (here its temp file's name is taken by a folder) does not count:
+        // after five periods of them the holder stops, as takers judge the file and not the attempt
+        RunLock failing = RunLock.acquire(fs, out, holder("failing", now - 4_000));
+        Path beat = dir.resolve("_locks/.run_id=r.failing.beat");
+        Files.createDirectory(beat);
+        assertThrows(java.nio.file.FileSystemException.class, () -> failing.heartbeat(now), "4 s silent: it tries");
+        assertThrows(RunLockLostException.class, () -> failing.heartbeat(now + 1_500), "5.5 s since the last beat written");
+        assertEquals("failing", RunLock.holder(fs, out, "r", 1).attempt());
+        assertEquals(now - 4_000, RunLock.holder(fs, out, "r", 1).heartbeatAt(), "the file as its last good beat left it");
+    }
 }

@@ -110,6 +110,16 @@ class RunPublisherTest {
         assertTrue(Files.notExists(late));
     }
 
+    /** Makes {@code runId}'s lock file say its last heartbeat was seven hours back, as a paused driver's would. */
+    private void silence(String runId) throws Exception {
+        Path lockFile = dir.resolve("out/_locks/run_id=" + runId);
+        com.google.gson.Gson json = new com.google.gson.Gson();
+        RunLock.Holder was = json.fromJson(Files.readString(lockFile), RunLock.Holder.class);
+        long silent = System.currentTimeMillis() - 7 * 3600_000L;
+        Files.writeString(lockFile, json.toJson(new RunLock.Holder(was.runId(), was.attempt(), was.host(), was.pid(),
+                was.startedAt(), silent, was.heartbeatSeconds())));
+    }
+
     @Test
     void aDriverTakenOverWhileSilentStopsAtItsNextHeartbeatAndWritesNothing() throws Exception {
         String out = dir.resolve("out").toString();
@@ -118,13 +128,7 @@ class RunPublisherTest {
             first.stage(Table.FEATURE_GRIDS, grid("first"));
             AtomicReference<String> stopped = new AtomicReference<>();
             first.onLockLost(stopped::set);
-            // its driver paused (a stopped process, a long GC): its lock's last heartbeat seven hours back
-            Path lockFile = dir.resolve("out/_locks/run_id=r");
-            com.google.gson.Gson json = new com.google.gson.Gson();
-            RunLock.Holder was = json.fromJson(Files.readString(lockFile), RunLock.Holder.class);
-            long silent = System.currentTimeMillis() - 7 * 3600_000L;
-            Files.writeString(lockFile, json.toJson(new RunLock.Holder(was.runId(), was.attempt(), was.host(), was.pid(),
-                    was.startedAt(), silent, was.heartbeatSeconds())));
+            silence("r"); // its driver paused (a stopped process, a long GC)
 
             try (RunPublisher second = running(out, "r", conf)) { // judges it dead and takes the run over
                 String attempt = second.holder().attempt();
@@ -151,6 +155,29 @@ class RunPublisherTest {
                 second.publish(row(Vocabulary.SUCCEEDED, second));
                 assertEquals(List.of("second"), reader.read(Table.FEATURE_GRIDS, "r").stream().map(g -> g.get("image_id").toString()).toList());
                 assertEquals(Vocabulary.SUCCEEDED, reader.read(Table.RUNS, "r").get(0).get("status").toString());
+            }
+        }
+    }
+
+    @Test
+    void aFailureRecordedAfterATakeoverIsNotMovedOverTheNewHoldersRow() throws Exception {
+        String out = dir.resolve("out").toString();
+        Configuration conf = new Configuration();
+        try (RunPublisher first = running(out, "f", conf)) {
+            first.stage(Table.FEATURE_GRIDS, grid("first"));
+            silence("f");
+            try (RunPublisher second = running(out, "f", conf)) {
+                second.stage(Table.FEATURE_GRIDS, grid("second"));
+                // the first driver wakes in its failure path, before any heartbeat: the check before the move stops it
+                RunLockLostException lost = org.junit.jupiter.api.Assertions.assertThrows(RunLockLostException.class,
+                        () -> first.fail(row(Vocabulary.FAILED, first)));
+                assertTrue(lost.getMessage().contains("taken over by attempt " + second.holder().attempt()), lost.getMessage());
+                GenericRecord run = new ResultReader(out, conf).read(Table.RUNS, "f").get(0);
+                assertEquals(second.holder().attempt(), run.get("attempt").toString());
+                assertEquals(Vocabulary.RUNNING, run.get("status").toString());
+                assertTrue(Files.notExists(dir.resolve("out/_staging/run_id=f/" + first.holder().attempt())), "its staging removed");
+                assertTrue(Files.exists(dir.resolve("out/_staging/run_id=f/" + second.holder().attempt() + "/feature_grids")),
+                        "the new holder's staging kept");
             }
         }
     }
