@@ -26,6 +26,11 @@ public final class TorchThreads {
             }
         }
         Engine.getEngine("PyTorch"); // starts it, with the property, if this is the first task in the JVM
-        JniUtils.setNumThreads(Integer.getInteger(PROPERTY));
+        int threads = Integer.getInteger(PROPERTY);
+        // only on a change: at::set_num_threads also resets state other tasks' forwards use (libtorch's
+        // global pthreadpool, MKL's dynamic mode), and Spark runs many tasks on one pooled thread
+        if (JniUtils.getNumThreads() != threads) {
+            JniUtils.setNumThreads(threads);
+        }
     }
 }
