@@ -122,15 +122,18 @@ public final class RunLock implements AutoCloseable {
         if (!held) {
             return;
         }
-        verify(now);
+        verify(now); // first: a holder whose beats cannot be written still stops in time
         Holder next = new Holder(holder.runId(), holder.attempt(), holder.host(), holder.pid(), holder.startedAt(), now,
                 holder.heartbeatSeconds());
         byte[] content = JSON.toJson(next).getBytes(StandardCharsets.UTF_8);
         if (LocalDisk.holds(fs)) {
-            // a whole new file renamed over the old one: a reader sees the last heartbeat or this one
+            // a whole new file renamed over the old one: a reader sees the last heartbeat or this one. Checked
+            // again once it is written aside: a taker deletes it (acquire), so a driver paused between this
+            // check and the move finds it gone when it wakes, and makes no lock over the taker's or a released one
             java.nio.file.Path lock = LocalDisk.path(fs, path);
             java.nio.file.Path temp = sibling(lock, holder.attempt() + ".beat");
             Files.write(temp, content);
+            verify(now);
             Files.move(temp, lock, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } else {
             // HDFS and object stores: rewritten in place; a reader that catches it half-written reads again
@@ -161,7 +164,8 @@ public final class RunLock implements AutoCloseable {
             throw new RunLockLostException(lost != null ? lost : "run " + holder.runId() + ": this attempt released its lock");
         }
         Holder current = read(fs, path, holder.heartbeatSeconds());
-        long silentMillis = now - holder.heartbeatAt();
+        // the clock after the read, not only the caller's: a pause between the two is silence too
+        long silentMillis = Math.max(now, System.currentTimeMillis()) - holder.heartbeatAt();
         int staleSeconds = Vocabulary.STALE_HEARTBEATS * holder.heartbeatSeconds();
         // "?": unreadable, which only an in-place rewrite (HDFS) cut short can leave: this heartbeat repairs it
         boolean named = current != null && (current.attempt().equals(holder.attempt()) || "?".equals(current.attempt()));

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,9 +19,11 @@ import java.util.function.Consumer;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.CreateFlag;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.permission.FsPermission;
 
 /**
  * Writes one attempt at a run so that nothing published is ever lost and readers see a run whole or
@@ -172,12 +175,25 @@ public final class RunPublisher implements AutoCloseable {
             }
         }
         lock.verify(System.currentTimeMillis()); // the last moment another attempt's run can be kept from this one's tables
-        try (OutputStream marker = fs.create(new Path(staging, COMMITTED), false)) {
+        commit(staged);
+        rollForward(staging);
+        return staged;
+    }
+
+    /**
+     * Writes the commit marker, in the staging folder as it is: a driver paused after its last lock check
+     * and taken over finds that folder removed by the taker when it wakes, and must not make it again and
+     * call its run published (Hadoop's plain create makes missing parents). Package-private for that test.
+     *
+     * @throws java.io.FileNotFoundException when the staging folder is gone; nothing is committed
+     */
+    void commit(List<Table> staged) throws IOException {
+        try (OutputStream marker = fs.createNonRecursive(new Path(staging, COMMITTED), FsPermission.getFileDefault(),
+                EnumSet.of(CreateFlag.CREATE), conf.getInt("io.file.buffer.size", 4096), fs.getDefaultReplication(staging),
+                fs.getDefaultBlockSize(staging), null)) {
             marker.write(String.join("\n", staged.stream().map(Table::dirName).toList()).getBytes(StandardCharsets.UTF_8));
         }
         committed = true;
-        rollForward(staging);
-        return staged;
     }
 
     /** Whether this attempt passed its commit marker: it is (or will be, on the next writer's start) published. */
@@ -386,28 +402,59 @@ public final class RunPublisher implements AutoCloseable {
     }
 
     /**
-     * One table's partition of run {@code id} becomes the folder {@code source}. On a local disk, one file
-     * replacing one file (the runs row at each heartbeat, a small table over a published run's) is moved
-     * over it, so a reader finds the old file or the new one, never an empty partition; anything else
-     * swaps the folder (a delete, then a rename).
+     * One table's partition of run {@code id} becomes the folder {@code source}. On a local disk nothing is
+     * deleted before the new rows are in place: one file replacing one file (the runs row at each heartbeat,
+     * a small table over a published run's) is moved over it, so a reader finds the old file or the new one,
+     * never an empty partition; a folder is moved in after the old one has moved aside, which goes once it
+     * has. Other file systems swap the folder (a delete, then a rename).
+     *
+     * <p>A source that is gone moves nothing and deletes nothing. That is what a driver paused after its lock
+     * check finds when it wakes, taken over meanwhile: the taker removed its staging. The old code then took
+     * the folder branch and deleted the taker's runs row before its rename failed (FaultTest's SIGSTOP run,
+     * once). Package-private for that test.
+     *
+     * @throws java.io.FileNotFoundException when {@code source} is gone; the partition is as it was
      */
-    private void replacePartition(Table table, Path source, String id) throws IOException {
+    void replacePartition(Table table, Path source, String id) throws IOException {
         Path target = partition(table, id);
-        if (LocalDisk.holds(fs) && isOneFile(source) && isOneFile(target)) {
-            java.nio.file.Path from = LocalDisk.path(fs, new Path(source, ONE_FILE));
-            java.nio.file.Path to = LocalDisk.path(fs, new Path(target, ONE_FILE));
+        FileStatus[] sourceFiles = visibleFiles(source); // throws when gone, before anything moves
+        if (!LocalDisk.holds(fs)) {
+            fs.delete(target, true);
+            fs.mkdirs(target.getParent());
+            if (!fs.rename(source, target)) {
+                throw new IOException("could not move " + source + " to " + target);
+            }
+            return;
+        }
+        java.nio.file.Path from = LocalDisk.path(fs, source);
+        java.nio.file.Path to = LocalDisk.path(fs, target);
+        // every move below is one rename(2), which fails on a source gone since it was listed
+        if (isOneFile(sourceFiles) && isOneFile(target)) {
             // table files are written without .crc sidecars (ClosableOutputFile writes through the raw file
             // system); one another writer left would disagree with the new bytes, so it goes
-            Files.deleteIfExists(checksumOf(from));
-            Files.deleteIfExists(checksumOf(to));
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.deleteIfExists(checksumOf(from.resolve(ONE_FILE)));
+            Files.deleteIfExists(checksumOf(to.resolve(ONE_FILE)));
+            Files.move(from.resolve(ONE_FILE), to.resolve(ONE_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             fs.delete(source, true);
             return;
         }
-        fs.delete(target, true);
-        fs.mkdirs(target.getParent());
-        if (!fs.rename(source, target)) {
-            throw new IOException("could not move " + source + " to " + target);
+        java.nio.file.Path aside = from.resolveSibling(from.getFileName() + ".replaced");
+        boolean replacing = Files.exists(to);
+        if (replacing) {
+            Files.move(to, aside, StandardCopyOption.ATOMIC_MOVE);
+        } else {
+            Files.createDirectories(to.getParent());
+        }
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE); // onto a folder another made meanwhile: fails
+        } catch (IOException e) {
+            if (replacing) {
+                Files.move(aside, to, StandardCopyOption.ATOMIC_MOVE); // the old rows back
+            }
+            throw e;
+        }
+        if (replacing) {
+            fs.delete(new Path(aside.toUri()), true);
         }
     }
 
@@ -416,14 +463,21 @@ public final class RunPublisher implements AutoCloseable {
         return fs.exists(dir) && fs.globStatus(new Path(dir, "*.parquet")).length > 0;
     }
 
-    /** A folder holding exactly one visible file, {@value #ONE_FILE} (sidecars and '_' files aside). */
+    /** The files and folders in {@code dir} that readers see (sidecars and '_' files aside). */
+    private FileStatus[] visibleFiles(Path dir) throws IOException {
+        return fs.listStatus(dir, p -> !p.getName().startsWith(".") && !p.getName().startsWith("_"));
+    }
+
+    /** A folder holding exactly one visible file, {@value #ONE_FILE}. */
     private boolean isOneFile(Path dir) throws IOException {
-        FileStatus[] files;
         try {
-            files = fs.listStatus(dir, p -> !p.getName().startsWith(".") && !p.getName().startsWith("_"));
+            return isOneFile(visibleFiles(dir));
         } catch (java.io.FileNotFoundException e) {
             return false;
         }
+    }
+
+    private static boolean isOneFile(FileStatus[] files) {
         return files.length == 1 && files[0].isFile() && files[0].getPath().getName().equals(ONE_FILE);
     }
 

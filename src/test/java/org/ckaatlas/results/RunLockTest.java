@@ -149,12 +149,24 @@ class RunLockTest {
 
         // a beat that cannot be written (here its temp file's name is taken by a folder) does not count:
         // after five periods of them the holder stops, as takers judge the file and not the attempt
-        RunLock failing = RunLock.acquire(fs, out, holder("failing", now - 4_000));
+        long later = System.currentTimeMillis();
+        RunLock failing = RunLock.acquire(fs, out, holder("failing", later - 4_000));
         Path beat = dir.resolve("_locks/.run_id=r.failing.beat");
         Files.createDirectory(beat);
-        assertThrows(java.nio.file.FileSystemException.class, () -> failing.heartbeat(now), "4 s silent: it tries");
-        assertThrows(RunLockLostException.class, () -> failing.heartbeat(now + 1_500), "5.5 s since the last beat written");
+        assertThrows(java.nio.file.FileSystemException.class, () -> failing.heartbeat(later), "4 s silent: it tries");
+        assertThrows(RunLockLostException.class, () -> failing.heartbeat(later + 1_500), "5.5 s since the last beat written");
         assertEquals("failing", RunLock.holder(fs, out, "r", 1).attempt());
-        assertEquals(now - 4_000, RunLock.holder(fs, out, "r", 1).heartbeatAt(), "the file as its last good beat left it");
+        assertEquals(later - 4_000, RunLock.holder(fs, out, "r", 1).heartbeatAt(), "the file as its last good beat left it");
+    }
+    @Test
+    void aPauseBetweenReadingTheClockAndTheCheckCountsAsSilence() throws Exception {
+        FileSystem fs = FileSystem.getLocal(new Configuration());
+        org.apache.hadoop.fs.Path out = new org.apache.hadoop.fs.Path(dir.toUri());
+        long before = System.currentTimeMillis() - 10_000; // the caller read the clock, then the process stopped for ten seconds
+        RunLock paused = RunLock.acquire(fs, out, holder("paused", before)); // its last beat was then
+        RunLockLostException lost = assertThrows(RunLockLostException.class, () -> paused.verify(before));
+        assertEquals(true, lost.getMessage().contains("lost its lock: this driver's last heartbeat was 10."), lost.getMessage());
+        paused.heartbeat(before); // stopped: writes no beat
+        assertEquals(before, RunLock.holder(fs, out, "r", 1).heartbeatAt());
     }
 }

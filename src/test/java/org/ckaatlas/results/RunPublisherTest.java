@@ -181,4 +181,38 @@ class RunPublisherTest {
             }
         }
     }
+    @Test
+    void aDriverWokenBetweenItsLockCheckAndItsWriteFindsItsStagingGoneAndDeletesNothing() throws Exception {
+        String out = dir.resolve("out").toString();
+        Configuration conf = new Configuration();
+        try (RunPublisher first = running(out, "p", conf)) {
+            first.onLockLost(reason -> {});
+            first.stage(Table.FEATURE_GRIDS, grid("first"));
+            String staging = "out/_staging/run_id=p/" + first.holder().attempt();
+            org.apache.hadoop.fs.Path grids = new org.apache.hadoop.fs.Path(dir.resolve(staging + "/feature_grids").toUri());
+            org.apache.hadoop.fs.Path runsRow = new org.apache.hadoop.fs.Path(dir.resolve(staging + "/_runs-7").toUri());
+            silence("p"); // paused just after a check that passed
+            try (RunPublisher second = running(out, "p", conf)) { // takes it over and removes its staging
+                second.stage(Table.FEATURE_GRIDS, grid("second"));
+                second.publish(row(Vocabulary.SUCCEEDED, second));
+                assertTrue(Files.notExists(dir.resolve(staging)), "the taker removed the paused attempt's staging");
+
+                // it wakes inside the move it had checked its lock for: a runs row, or a table of its publish
+                org.junit.jupiter.api.Assertions.assertThrows(java.io.FileNotFoundException.class,
+                        () -> first.replacePartition(Table.RUNS, runsRow, "p"));
+                org.junit.jupiter.api.Assertions.assertThrows(java.io.FileNotFoundException.class,
+                        () -> first.replacePartition(Table.FEATURE_GRIDS, grids, "p"));
+                // or in its publish, between the last check and the commit marker
+                org.junit.jupiter.api.Assertions.assertThrows(java.io.FileNotFoundException.class,
+                        () -> first.commit(List.of(Table.FEATURE_GRIDS)));
+                assertEquals(false, first.committed(), "not published, so not reported as published");
+                assertTrue(Files.notExists(dir.resolve(staging)), "its staging is not made again");
+                ResultReader reader = new ResultReader(out, conf);
+                GenericRecord run = reader.read(Table.RUNS, "p").get(0);
+                assertEquals(second.holder().attempt(), run.get("attempt").toString(), "the taker's runs row stays");
+                assertEquals(Vocabulary.SUCCEEDED, run.get("status").toString());
+                assertEquals(List.of("second"), reader.read(Table.FEATURE_GRIDS, "p").stream().map(g -> g.get("image_id").toString()).toList());
+            }
+        }
+    }
 }
