@@ -9,6 +9,9 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -17,6 +20,7 @@ import javax.imageio.stream.ImageInputStream;
  * scripts/bench-decode: decode + preprocess cost on one thread (images/s per core) for the sample data
  * set's ImageNet-sized JPEGs (~500x375): each JPEG reader on the classpath, and two ways to get RGB out of
  * the decoded image (getRGB, or the raster's bytes). Stages are timed separately; median of 5 rounds.
+ * Then the pipeline's own decode on 1, 2, 4 ... all cores at once, for the cores a GPU needs.
  */
 public final class DecodeBench {
     private DecodeBench() {}
@@ -62,6 +66,44 @@ public final class DecodeBench {
                 System.out.printf(Locale.ROOT, "%-44s %8.2f %8.2f %8.2f %10.1f%n", kind + " + " + (direct ? "raster bytes" : "getRGB"),
                         median[0], median[1], median[2], 1000 / total);
             }
+        }
+
+        // the pipeline's own path on 1 to all cores at once: what a GPU executor's decode threads reach
+        // together, for the cores per GPU (docs/performance.md)
+        int cores = Runtime.getRuntime().availableProcessors();
+        System.out.printf(Locale.ROOT, "%nthe pipeline's decode (ImageDecoder, then Preprocessing), T threads at once, best of 3%n");
+        System.out.printf(Locale.ROOT, "%8s %10s %12s%n", "threads", "images/s", "per thread");
+        for (int threads = 1; threads <= cores; threads = threads == cores ? cores + 1 : Math.min(cores, threads * 2)) {
+            double rate = together(files, preprocessing, threads);
+            System.out.printf(Locale.ROOT, "%8d %10.0f %12.0f%n", threads, rate, rate / threads);
+        }
+    }
+
+    /** Images/s of {@code threads} threads each decoding and preprocessing every file, best of 3 rounds after a warm-up. */
+    private static double together(List<byte[]> files, Preprocessing preprocessing, int threads) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            double best = 0;
+            for (int round = 0; round < 4; round++) {
+                List<Future<?>> running = new ArrayList<>();
+                long t0 = System.nanoTime();
+                for (int t = 0; t < threads; t++) {
+                    running.add(pool.submit(() -> {
+                        for (byte[] bytes : files) {
+                            preprocessing.apply(ImageDecoder.decode(bytes));
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : running) {
+                    f.get();
+                }
+                double rate = threads * files.size() / ((System.nanoTime() - t0) / 1e9);
+                best = round == 0 ? 0 : Math.max(best, rate); // round 0 warms up each thread's JIT'd path
+            }
+            return best;
+        } finally {
+            pool.shutdown();
         }
     }
 
