@@ -212,7 +212,8 @@ public final class RunPublisher implements AutoCloseable {
             return;
         }
         running = null;
-        fs.delete(staging, true); // its scratch runs file below lands in a fresh folder
+        fs.delete(staging, true);
+        fs.mkdirs(staging); // a fresh folder for its scratch runs file below (the lock is checked before the move)
         GenericRecord row = failedRow;
         if (published != null) {
             GenericData.Record kept = new GenericData.Record((GenericData.Record) published, true);
@@ -294,7 +295,7 @@ public final class RunPublisher implements AutoCloseable {
             }
             String id = name.substring("run_id=".length());
             if (id.equals(runId)) {
-                clean(runDir.getPath(), id);
+                clean(runDir.getPath(), id, lock);
                 continue;
             }
             RunLock.Holder holder = RunLock.holder(fs, out, id, lock.holder().heartbeatSeconds());
@@ -304,15 +305,20 @@ public final class RunPublisher implements AutoCloseable {
             RunLock.Holder me = lock.holder();
             try (RunLock theirs = RunLock.acquire(fs, out, new RunLock.Holder(id, me.attempt(), me.host(), me.pid(),
                     me.startedAt(), System.currentTimeMillis(), me.heartbeatSeconds()))) {
-                clean(runDir.getPath(), id);
+                clean(runDir.getPath(), id, theirs);
             } catch (RunLockedException e) {
                 // came back to life, or another writer is cleaning it: theirs to finish
             }
         }
     }
 
-    /** Rolls committed attempts of a run forward, removes the others, and marks a dead running row abandoned. */
-    private void clean(Path runDir, String id) throws IOException {
+    /**
+     * Rolls committed attempts of a run forward, removes the others, and marks a dead running row abandoned,
+     * under {@code guard}, the run's lock, which is checked first: a driver paused in its start-up past the
+     * stale bound, whose run was taken over meanwhile, must not clean up the live taker's attempt.
+     */
+    private void clean(Path runDir, String id, RunLock guard) throws IOException {
+        guard.verify(System.currentTimeMillis());
         for (FileStatus attemptDir : fs.listStatus(runDir)) {
             if (attemptDir.getPath().getName().equals(lock.holder().attempt())) {
                 continue;
@@ -332,6 +338,8 @@ public final class RunPublisher implements AutoCloseable {
             dead.put("error", "the driver (pid " + row.get("pid") + " on " + row.get("host")
                     + ") stopped without a word after its last heartbeat: killed, or its machine lost");
             Path scratch = new Path(runDir, "_abandoned-" + lock.holder().attempt());
+            newFolder(scratch);
+            guard.verify(System.currentTimeMillis());
             replaceRunsRow(dead, scratch, id);
             fs.delete(scratch, true);
         }
@@ -393,12 +401,26 @@ public final class RunPublisher implements AutoCloseable {
         replacePartition(Table.RUNS, writeRunsRow(row, scratchParent), id);
     }
 
+    /**
+     * A one-row runs file in a new folder inside {@code scratchParent}, which must exist: a scratch folder that
+     * another attempt removed (this one paused, and taken over) is not made again, so no row of this attempt
+     * can then be moved over the taker's.
+     */
     private Path writeRunsRow(GenericRecord row, Path scratchParent) throws IOException {
         Path dir = new Path(scratchParent, "_runs-" + rewrites.getAndIncrement());
         fs.delete(dir, true);
-        fs.mkdirs(dir);
-        TableFiles.write(new Path(dir, ONE_FILE), Table.RUNS.schema(), List.of(row), conf);
+        newFolder(dir);
+        TableFiles.write(new Path(dir, ONE_FILE), Table.RUNS.schema(), List.of(row), conf, true);
         return dir;
+    }
+
+    /** Makes {@code dir} in its parent, which must exist (made again, on file systems that cannot tell: not local disks). */
+    private void newFolder(Path dir) throws IOException {
+        if (LocalDisk.holds(fs)) {
+            Files.createDirectory(LocalDisk.path(fs, dir)); // NoSuchFileException when the parent is gone
+        } else {
+            fs.mkdirs(dir);
+        }
     }
 
     /**

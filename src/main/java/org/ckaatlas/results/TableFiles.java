@@ -42,7 +42,13 @@ public final class TableFiles {
 
     /** Writes {@code rows} as one file. */
     public static void write(Path file, Schema schema, List<GenericRecord> rows, Configuration conf) throws IOException {
-        ClosableOutputFile out = new ClosableOutputFile(file, conf);
+        write(file, schema, rows, conf, false);
+    }
+
+    /** As {@link #write(Path, Schema, List, Configuration)}; with {@code inExistingFolder}, a missing folder fails it. */
+    static void write(Path file, Schema schema, List<GenericRecord> rows, Configuration conf, boolean inExistingFolder)
+            throws IOException {
+        ClosableOutputFile out = new ClosableOutputFile(file, conf, inExistingFolder);
         try (ParquetWriter<GenericRecord> w = writer(out, schema, conf)) {
             for (GenericRecord row : rows) {
                 w.write(row);
