@@ -1,13 +1,8 @@
 package org.ckaatlas.cka;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.eigen.Eigen;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * What a layer's mean channel x channel CKA matrix M says about redundancy, for a pruning study:
@@ -52,12 +47,7 @@ public record ChannelRedundancy(int channels, int[] dead, double[] eigenvalues, 
     }
 
     private static double[] eigenvalues(double[][] m) {
-        if (m.length == 0) {
-            return new double[0];
-        }
-        INDArray a = Nd4j.create(m).castTo(DataType.DOUBLE);
-        double[] values = Eigen.symmetricGeneralizedEigenvalues(a, false).toDoubleVector();
-        Arrays.sort(values);
+        double[] values = SymmetricEigen.values(m);
         double[] descending = new double[values.length];
         for (int i = 0; i < values.length; i++) {
             descending[i] = values[values.length - 1 - i];

@@ -2,10 +2,7 @@ package org.ckaatlas.render;
 
 import java.util.Arrays;
 import java.util.Comparator;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.eigen.Eigen;
-import org.nd4j.linalg.factory.Nd4j;
+import org.ckaatlas.cka.SymmetricEigen;
 
 /**
  * Orders the rows and columns of a similarity matrix so that similar items sit together: by the Fiedler
@@ -36,12 +33,7 @@ final class SpectralOrder {
                 }
                 laplacian[a][a] = degree;
             }
-            INDArray l = Nd4j.create(laplacian).castTo(DataType.DOUBLE);
-            INDArray values = Eigen.symmetricGeneralizedEigenvalues(l, true); // eigenvectors replace l's columns
-            double[] eigen = values.toDoubleVector();
-            Integer[] byValue = java.util.stream.IntStream.range(0, m).boxed().toArray(Integer[]::new);
-            Arrays.sort(byValue, Comparator.comparingDouble(i -> eigen[i]));
-            fiedler = l.getColumn(byValue[1]).toDoubleVector();
+            fiedler = SymmetricEigen.of(laplacian).vector(1);
         }
         double[] key = fiedler;
         Integer[] order = java.util.stream.IntStream.range(0, m).boxed().toArray(Integer[]::new);
