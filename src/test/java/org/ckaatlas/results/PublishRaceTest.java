@@ -1,5 +1,9 @@
 package org.ckaatlas.results;
 
+import static org.ckaatlas.results.Attempts.grid;
+import static org.ckaatlas.results.Attempts.holder;
+import static org.ckaatlas.results.Attempts.row;
+import static org.ckaatlas.results.Attempts.silence;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,7 +15,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.URI;
 import java.nio.file.Files;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -21,7 +24,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
-import org.ckaatlas.analysis.ResultRows;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
@@ -94,30 +96,12 @@ class PublishRaceTest {
         return fs;
     }
 
+    /** As {@link Attempts#running}, with a distinct attempt name (millisecond + pid) and no line on a lost lock. */
     private static RunPublisher running(String out, String runId, Configuration conf) throws Exception {
-        Thread.sleep(2); // a distinct attempt name (millisecond + pid)
-        RunPublisher publisher = RunPublisher.open(out, runId, conf, 3600);
+        Thread.sleep(2);
+        RunPublisher publisher = Attempts.running(out, runId, conf);
         publisher.onLockLost(why -> {});
-        publisher.running(row(Vocabulary.RUNNING, publisher));
         return publisher;
-    }
-
-    private static GenericRecord row(String status, RunPublisher publisher) {
-        return ResultRows.run(status, Instant.now(), "{}", "{}", publisher.holder()).build();
-    }
-
-    private static List<GenericRecord> grid(String imageId) {
-        return List.of(ResultRows.featureGrid(imageId, "c0", "a", 0, 1, new byte[] {1, 2, 3}));
-    }
-
-    /** Makes {@code runId}'s lock say its last heartbeat was seven hours back, as a paused driver's would. */
-    private void silence(String runId) throws Exception {
-        java.nio.file.Path lockFile = dir.resolve("out/_locks/run_id=" + runId);
-        com.google.gson.Gson json = new com.google.gson.Gson();
-        RunLock.Holder was = json.fromJson(Files.readString(lockFile), RunLock.Holder.class);
-        long silent = System.currentTimeMillis() - 7 * 3600_000L;
-        Files.writeString(lockFile, json.toJson(new RunLock.Holder(was.runId(), was.attempt(), was.host(), was.pid(),
-                was.startedAt(), silent, was.heartbeatSeconds())));
     }
 
     private static Object call(Object target, String name, Class<?>[] types, Object... args) throws Exception {
@@ -177,7 +161,7 @@ class PublishRaceTest {
             // rollForward(staging): hasFile(stagedRuns), COMMITTED read, the publishing row made; then paused
             GenericData.Record publishing = new GenericData.Record((GenericData.Record) finalRow, true);
             publishing.put("status", Vocabulary.PUBLISHING);
-            silence("w");
+            silence(dir.resolve("out"), "w");
 
             try (RunPublisher second = running(out, "w", conf)) { // rolls the first forward, then runs
                 secondAttempt = second.holder().attempt();
@@ -213,7 +197,7 @@ class PublishRaceTest {
         ResultReader reader = new ResultReader(out, conf);
         try (RunPublisher paused = RunPublisher.open(out, "v", conf, 3600)) {
             paused.onLockLost(why -> {});
-            silence("v");
+            silence(dir.resolve("out"), "v");
             try (RunPublisher taker = running(out, "v", conf)) {
                 taker.stage(Table.FEATURE_GRIDS, grid("taker"));
                 java.nio.file.Path takerGrids = java.nio.file.Path.of(new Path(staging(taker), "feature_grids").toUri());
@@ -258,7 +242,7 @@ class PublishRaceTest {
             GenericRecord finalRow = row(Vocabulary.SUCCEEDED, paused);
             paused.stage(Table.RUNS, List.of(finalRow)); // publish() up to its lock check, which passes
             Path attempt = staging(paused);
-            silence("c");
+            silence(dir.resolve("out"), "c");
 
             AtomicBoolean fired = new AtomicBoolean();
             AtomicReference<Exception> wokeFailed = new AtomicReference<>();
@@ -290,10 +274,6 @@ class PublishRaceTest {
         assertTrue(status.startsWith(Vocabulary.SUCCEEDED),
                 "guarantee 1/3: a committed attempt is rolled forward whole, or the previous succeeded run stays; found runs "
                         + status + " with feature_grids " + grids(reader, "c"));
-    }
-
-    private static RunLock.Holder holder(String attempt, long heartbeatAt) {
-        return new RunLock.Holder("r", attempt, "host", 42, heartbeatAt, heartbeatAt, 1);
     }
 
     /**
@@ -344,6 +324,22 @@ class PublishRaceTest {
     }
 
     /**
+     * Both takers read the dead lock; the first (a plain file system) takes it over just before the second
+     * (on {@link HookedFs}) moves it aside to ".stale-second".
+     */
+    private static void firstTakesOverBeforeTheSecondMovesItAside(FileSystem plain, Path out, AtomicReference<RunLock> first) {
+        HookedFs.beforeRename = (src, dst) -> {
+            if (dst.getName().endsWith(".stale-second") && first.get() == null) {
+                try {
+                    first.set(RunLock.acquire(plain, out, holder("first", System.currentTimeMillis())));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    /**
      * Hole 5 (two takers). acquire moves the lock aside, then puts a newcomer's back (RunLock.java 82-87). The
      * newcomer's lock is absent in between: if the newcomer ends in that window its close deletes nothing,
      * and the second taker then restores the lock of a run that has ended (guarantee 4).
@@ -357,15 +353,7 @@ class PublishRaceTest {
         long now = System.currentTimeMillis();
         RunLock.acquire(plain, out, holder("dead", now - 10_000)); // a dead driver's stale lock
         AtomicReference<RunLock> first = new AtomicReference<>();
-        HookedFs.beforeRename = (src, dst) -> {
-            if (dst.getName().endsWith(".stale-second") && first.get() == null) {
-                try { // both takers read the dead lock; the first takes it over before the second moves it aside
-                    first.set(RunLock.acquire(plain, out, holder("first", System.currentTimeMillis())));
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }
-        };
+        firstTakesOverBeforeTheSecondMovesItAside(plain, out, first);
         HookedFs.afterRename = (src, dst) -> {
             if (dst.getName().endsWith(".stale-second")) {
                 try {
@@ -395,15 +383,7 @@ class PublishRaceTest {
         RunLock.acquire(plain, out, holder("dead", now - 10_000));
         AtomicReference<RunLock> first = new AtomicReference<>();
         AtomicReference<String> stopped = new AtomicReference<>();
-        HookedFs.beforeRename = (src, dst) -> {
-            if (dst.getName().endsWith(".stale-second") && first.get() == null) {
-                try {
-                    first.set(RunLock.acquire(plain, out, holder("first", System.currentTimeMillis())));
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }
-        };
+        firstTakesOverBeforeTheSecondMovesItAside(plain, out, first);
         HookedFs.afterRename = (src, dst) -> {
             if (dst.getName().endsWith(".stale-second")) {
                 try {

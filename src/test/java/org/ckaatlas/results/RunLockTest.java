@@ -1,5 +1,6 @@
 package org.ckaatlas.results;
 
+import static org.ckaatlas.results.Attempts.holder;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,10 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RunLockTest {
     @TempDir
     Path dir;
-
-    private static RunLock.Holder holder(String attempt, long heartbeatAt) {
-        return new RunLock.Holder("r", attempt, "host", 42, heartbeatAt, heartbeatAt, 1);
-    }
 
     @Test
     void liveRefusesStaleIsTakenOverReleaseFrees() throws Exception {

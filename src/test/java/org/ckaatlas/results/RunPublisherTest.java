@@ -1,17 +1,19 @@
 package org.ckaatlas.results;
 
+import static org.ckaatlas.results.Attempts.grid;
+import static org.ckaatlas.results.Attempts.row;
+import static org.ckaatlas.results.Attempts.running;
+import static org.ckaatlas.results.Attempts.silence;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.ckaatlas.analysis.ResultRows;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,17 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RunPublisherTest {
     @TempDir
     Path dir;
-
-    /** An attempt at {@code runId}, its runs row saying running. */
-    private static RunPublisher running(String out, String runId, Configuration conf) throws Exception {
-        RunPublisher publisher = RunPublisher.open(out, runId, conf, 3600);
-        publisher.running(row(Vocabulary.RUNNING, publisher));
-        return publisher;
-    }
-
-    private static GenericRecord row(String status, RunPublisher publisher) {
-        return ResultRows.run(status, Instant.now(), "{}", "{}", publisher.holder()).build();
-    }
 
     @Test
     void aReaderOfALiveRunAlwaysFindsItsOneRunsRow() throws Exception {
@@ -66,10 +57,6 @@ class RunPublisherTest {
                         "one file, and no sidecar beside it");
             }
         }
-    }
-
-    private static List<GenericRecord> grid(String imageId) {
-        return List.of(ResultRows.featureGrid(imageId, "c0", "a", 0, 1, new byte[] {1, 2, 3}));
     }
 
     @Test
@@ -110,16 +97,6 @@ class RunPublisherTest {
         assertTrue(Files.notExists(late));
     }
 
-    /** Makes {@code runId}'s lock file say its last heartbeat was seven hours back, as a paused driver's would. */
-    private void silence(String runId) throws Exception {
-        Path lockFile = dir.resolve("out/_locks/run_id=" + runId);
-        com.google.gson.Gson json = new com.google.gson.Gson();
-        RunLock.Holder was = json.fromJson(Files.readString(lockFile), RunLock.Holder.class);
-        long silent = System.currentTimeMillis() - 7 * 3600_000L;
-        Files.writeString(lockFile, json.toJson(new RunLock.Holder(was.runId(), was.attempt(), was.host(), was.pid(),
-                was.startedAt(), silent, was.heartbeatSeconds())));
-    }
-
     @Test
     void aDriverTakenOverWhileSilentStopsAtItsNextHeartbeatAndWritesNothing() throws Exception {
         String out = dir.resolve("out").toString();
@@ -128,7 +105,7 @@ class RunPublisherTest {
             first.stage(Table.FEATURE_GRIDS, grid("first"));
             AtomicReference<String> stopped = new AtomicReference<>();
             first.onLockLost(stopped::set);
-            silence("r"); // its driver paused (a stopped process, a long GC)
+            silence(dir.resolve("out"), "r"); // its driver paused (a stopped process, a long GC)
 
             try (RunPublisher second = running(out, "r", conf)) { // judges it dead and takes the run over
                 String attempt = second.holder().attempt();
@@ -165,7 +142,7 @@ class RunPublisherTest {
         Configuration conf = new Configuration();
         try (RunPublisher first = running(out, "f", conf)) {
             first.stage(Table.FEATURE_GRIDS, grid("first"));
-            silence("f");
+            silence(dir.resolve("out"), "f");
             try (RunPublisher second = running(out, "f", conf)) {
                 second.stage(Table.FEATURE_GRIDS, grid("second"));
                 // the first driver wakes in its failure path, before any heartbeat: the check before the move stops it
@@ -191,7 +168,7 @@ class RunPublisherTest {
             String staging = "out/_staging/run_id=p/" + first.holder().attempt();
             org.apache.hadoop.fs.Path grids = new org.apache.hadoop.fs.Path(dir.resolve(staging + "/feature_grids").toUri());
             org.apache.hadoop.fs.Path runsRow = new org.apache.hadoop.fs.Path(dir.resolve(staging + "/_runs-7").toUri());
-            silence("p"); // paused just after a check that passed
+            silence(dir.resolve("out"), "p"); // paused just after a check that passed
             try (RunPublisher second = running(out, "p", conf)) { // takes it over and removes its staging
                 second.stage(Table.FEATURE_GRIDS, grid("second"));
                 second.publish(row(Vocabulary.SUCCEEDED, second));
